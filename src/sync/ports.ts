@@ -1,0 +1,195 @@
+// The ports the engine owns. Adapters in src/git, src/github and src/store
+// implement them; tests implement them with in-memory fakes. Nothing here
+// imports a library or node:fs.
+
+import type { ComponentSpec, ConflictRecord, FileEntry, FileMode, LockEntry, Lockfile, Manifest, Oid, Snapshot } from './model.js';
+
+// --- git -------------------------------------------------------------------------
+
+export interface RemoteRef {
+  /** Full name: refs/tags/v1.2.3, refs/heads/main, HEAD. */
+  name: string;
+  /** The commit the ref points to (annotated tags already peeled). */
+  commit: Oid;
+}
+
+export interface RemoteRefs {
+  refs: RemoteRef[];
+  /** Full name of the default branch (HEAD's target), e.g. refs/heads/main; null if the server did not say. */
+  head: string | null;
+}
+
+/** What to make available locally: a commit, reachable from the given ref. */
+export interface Want {
+  commit: Oid;
+  /** Full ref name that leads to the commit; lets shallow fetches ask for it by name. */
+  ref?: string;
+}
+
+export interface CommitInfo {
+  oid: Oid;
+  parents: Oid[];
+  tree: Oid;
+  message: string;
+  author: { name: string; email: string; timestamp: number; timezoneOffset: number };
+}
+
+/** Upstream repositories, through the per-user object cache. `url` is always a full http(s) URL. */
+export interface GitPort {
+  /** Lists refs without fetching objects (the ls-remote of git). */
+  listRemoteRefs(url: string): Promise<RemoteRefs>;
+  /** Makes sure every wanted commit (and its trees and blobs) is in the cache; fetches only what is missing. */
+  ensureCommits(url: string, wants: Want[], options?: { deep?: boolean }): Promise<{ fetched: boolean }>;
+  /** True if the commit and its tree are already in the cache (no network). */
+  hasCommit(url: string, commit: Oid): Promise<boolean>;
+  /** Every file under `path` at `commit`, flattened; throws E_COMPONENT_NOT_FOUND if `path` is not a folder there. */
+  readSnapshot(url: string, commit: Oid, path: string): Promise<Snapshot>;
+  readBlob(url: string, oid: Oid): Promise<Uint8Array>;
+  /** Every `component.yaml` in the repository at `commit` (path of its folder, raw content). */
+  findComponentManifests(url: string, commit: Oid): Promise<{ folder: string; content: Uint8Array }[]>;
+  readCommit(url: string, commit: Oid): Promise<CommitInfo>;
+}
+
+// --- the consumer's working tree ------------------------------------------------
+
+export type FileChange =
+  | { action: 'write'; path: string; mode: FileMode; content: Uint8Array }
+  | { action: 'delete'; path: string };
+
+/** The folders of the consumer repository. Paths are relative to the repository root, POSIX separators. */
+export interface WorktreePort {
+  /** Hashes a folder as git would (stat cache keeps unchanged files from being re-read). A missing folder is an empty snapshot. */
+  scan(dest: string): Promise<Snapshot>;
+  readFile(dest: string, file: string): Promise<Uint8Array | null>;
+  /** Applies changes under `dest`: never writes through a symlink, creates folders, removes folders left empty. */
+  apply(dest: string, changes: FileChange[]): Promise<void>;
+  /** Removes the folder and everything in it. */
+  removeFolder(dest: string): Promise<void>;
+  /** Consumer-repository commits (oldest first) that touched `dest` after `since` (ISO time), for --rebase. */
+  commitsTouching?(dest: string, sinceIso: string): Promise<{ oid: Oid; message: string; files: Map<string, { mode: FileMode; content: Uint8Array } | null>; parentFiles: Map<string, { mode: FileMode; content: Uint8Array } | null> }[]>;
+}
+
+// --- local files and state --------------------------------------------------------
+
+export interface ManifestStore {
+  exists(): Promise<boolean>;
+  read(): Promise<Manifest>;
+  /** Creates an empty forge.yaml (error if it exists). */
+  init(): Promise<void>;
+  /** Adds or replaces one component, keeping comments and order of everything else. */
+  upsert(spec: Omit<ComponentSpec, 'line'>): Promise<void>;
+  remove(name: string): Promise<void>;
+}
+export interface LockStore {
+  /** An empty lockfile when the file does not exist. */
+  read(): Promise<Lockfile>;
+  /** Writes deterministically; skips the write when nothing changed. Returns whether it wrote. */
+  write(lock: Lockfile): Promise<boolean>;
+}
+
+/** Content-addressed blobs kept in .forge/ (backups, stashes, conflict sides). */
+export interface BlobStore {
+  put(content: Uint8Array): Promise<Oid>;
+  get(oid: Oid): Promise<Uint8Array>;
+}
+
+export interface FolderState {
+  /** null: the component was not installed. */
+  lock: LockEntry | null;
+  files: FileEntry[];
+}
+
+export interface HistoryEntry {
+  id: string;
+  component: string;
+  op: 'add' | 'pull' | 'merge' | 'rebase' | 'overwrite' | 'stash' | 'stash-pop' | 'resolve' | 'undo' | 'push' | 'remove';
+  at: string;
+  summary: string;
+  /** Folder and lock entry before the operation (blobs in the BlobStore); undo restores this. */
+  before: FolderState;
+  after: FolderState;
+  undone?: boolean;
+}
+
+export interface ConflictSet {
+  component: string;
+  operation: 'merge' | 'rebase' | 'stash-pop' | 'resolve';
+  at: string;
+  /** Lock entry that becomes current once the conflicts are settled. */
+  target: LockEntry | null;
+  records: ConflictRecord[];
+  /** For a stopped --rebase: the step that stopped and the steps still to replay. */
+  rebase?: { stoppedAt: string; remaining: { label: string; files: FileChange[]; base: FileEntry[] }[]; before: FolderState };
+}
+
+export interface StashEntry {
+  id: string;
+  component: string;
+  at: string;
+  /** The lock entry the local changes were made against. */
+  base: LockEntry;
+  files: FileEntry[];
+}
+
+export interface ForkRecord {
+  upstream: string;
+  fork: string;
+  defaultBranch: string;
+  createdAt: string;
+}
+
+export interface PullRequestRecord {
+  component: string;
+  repository: string;
+  number: number;
+  url: string;
+  branch: string;
+  headRepository: string;
+  commit: Oid;
+  state: 'open' | 'closed' | 'merged';
+  createdAt: string;
+}
+
+/** A pull/resolve in flight: lets the next run finish or roll back after a crash (kill -9). */
+export interface PendingOperation {
+  id: string;
+  at: string;
+  /** One per component touched: its folder before, and the folder and lock entry it was going to. */
+  components: { name: string; dest: string; before: FolderState; after: FolderState }[];
+}
+
+export interface StateStore {
+  conflicts(): Promise<ConflictSet[]>;
+  setConflicts(component: string, set: ConflictSet | null): Promise<void>;
+  stashes(): Promise<StashEntry[]>;
+  pushStash(entry: StashEntry): Promise<void>;
+  dropStash(id: string): Promise<void>;
+  history(component?: string): Promise<HistoryEntry[]>;
+  record(entry: HistoryEntry): Promise<void>;
+  markUndone(id: string): Promise<void>;
+  forks(): Promise<ForkRecord[]>;
+  saveFork(fork: ForkRecord): Promise<void>;
+  pullRequests(): Promise<PullRequestRecord[]>;
+  savePullRequest(pr: PullRequestRecord): Promise<void>;
+  pending(): Promise<PendingOperation | null>;
+  setPending(op: PendingOperation | null): Promise<void>;
+}
+
+// --- time and progress ---------------------------------------------------------------
+
+export interface Clock {
+  now(): Date;
+}
+
+export type ProgressEvent =
+  | { type: 'list-refs'; repository: string }
+  | { type: 'fetch'; repository: string }
+  | { type: 'fetched'; repository: string; fetched: boolean }
+  | { type: 'component'; name: string; message: string }
+  | { type: 'warning'; message: string; component?: string };
+
+export interface Reporter {
+  emit(event: ProgressEvent): void;
+}
+
+export type { ConflictRecord, FileEntry, FileMode, LockEntry, Lockfile, Manifest, Oid, Snapshot };
