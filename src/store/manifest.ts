@@ -1,0 +1,424 @@
+// forge.yaml: what the user asks for. Read with line numbers and validated as a whole, so one run
+// shows every mistake; edited as a YAML Document so comments, order and formatting survive.
+
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isMap, isScalar, YAMLMap, type Document, type Pair } from 'yaml';
+import { ForgeError, type ErrorCode } from '../errors.js';
+import type { ComponentSpec, Manifest, Selector } from '../sync/model.js';
+import { foldersOverlap, normalizePath, unsafePathReason } from '../sync/paths.js';
+import type { ManifestStore } from '../sync/ports.js';
+import { writeFileAtomic } from './atomic.js';
+import { problemsError, type FileProblem } from './problems.js';
+import { badNameReason, badRangeReason, badRefReason, badRepositoryReason, FULL_OID } from './rules.js';
+import { findPair, keyText, lineOf, pairLine, parseYaml, readScalar } from './yaml-nodes.js';
+
+export const MANIFEST_FILE = 'forge.yaml';
+
+const TOP_LEVEL_KEYS = ['components'];
+const COMPONENT_FIELDS = ['repository', 'path', 'dest', 'version', 'ref', 'commit'];
+const SELECTOR_FIELDS = ['version', 'ref', 'commit'] as const;
+const SELECTOR_HINT = "add one of: version: '^1.0.0' (a semver range; '*' for the newest release), ref: main (follow a branch), or commit: <40-hex sha> (pin)";
+const FIX_HINT = 'Fix forge.yaml and run the command again.';
+
+const EMPTY_MANIFEST = `# Components vendored from upstream Git repositories; forge.lock.yaml pins them.
+# Add one with: forge add REPOSITORY COMPONENT
+components: {}
+`;
+
+/** Parses and validates forge.yaml text. Throws E_MANIFEST_INVALID (exit 2) listing every problem. */
+export function parseManifest(text: string, file: string = MANIFEST_FILE): Manifest {
+  const { parsed, syntax } = parseYaml(text);
+  if (syntax.length > 0) throw problemsError('E_MANIFEST_INVALID', file, syntax, FIX_HINT);
+  const problems: FileProblem[] = [];
+  const components = validateDocument(parsed.doc, parsed.lines, problems);
+  if (problems.length > 0) throw problemsError('E_MANIFEST_INVALID', file, problems, FIX_HINT);
+  return { components };
+}
+
+function validateDocument(doc: Document.Parsed, lines: ReturnType<typeof parseYaml>['parsed']['lines'], problems: FileProblem[]): ComponentSpec[] {
+  const root = doc.contents;
+  if (root === null || (isScalar(root) && root.value === null)) return [];
+  if (!isMap(root)) {
+    problems.push(topProblem(lineOf(lines, root) || 1, "the file must be a map with a 'components:' key"));
+    return [];
+  }
+  let componentsNode: unknown = undefined;
+  for (const pair of root.items) {
+    const key = keyText(pair);
+    if (key === 'components') {
+      if (componentsNode !== undefined) problems.push(topProblem(pairLine(lines, pair), "'components' appears twice; merge them into one"));
+      else componentsNode = pair.value;
+      continue;
+    }
+    problems.push(
+      topProblem(pairLine(lines, pair), `unknown top-level key '${key ?? '?'}'; only ${TOP_LEVEL_KEYS.map((k) => `'${k}'`).join(', ')} is allowed`),
+    );
+  }
+  if (componentsNode === undefined || componentsNode === null || (isScalar(componentsNode) && componentsNode.value === null)) return [];
+  if (!isMap(componentsNode)) {
+    problems.push(topProblem(lineOf(lines, componentsNode), "'components' must be a map of component names to their settings"));
+    return [];
+  }
+
+  const specs: ComponentSpec[] = [];
+  const seen = new Map<string, { name: string; line: number }>();
+  for (const pair of componentsNode.items) {
+    const line = pairLine(lines, pair);
+    const name = keyText(pair);
+    if (name === null) {
+      problems.push({ line, component: null, field: null, message: 'a component name must be plain text', code: 'E_MANIFEST_INVALID' });
+      continue;
+    }
+    const nameReason = badNameReason(name);
+    if (nameReason) {
+      problems.push({ line, component: name, field: null, message: `the name ${nameReason}`, code: 'E_MANIFEST_INVALID' });
+    }
+    const first = seen.get(name.toLowerCase());
+    if (first) {
+      const same = first.name === name ? 'is defined twice' : `clashes with '${first.name}' (names are compared ignoring case)`;
+      problems.push({ line, component: name, field: null, message: `${same}; the first is at line ${first.line}. Rename or remove one`, code: 'E_DUPLICATE_COMPONENT' });
+      continue;
+    }
+    seen.set(name.toLowerCase(), { name, line });
+    const spec = validateComponent(name, pair, lines, problems);
+    if (spec && !nameReason) specs.push(spec);
+  }
+
+  // Two components may not share files: that would make every sync fight over them.
+  for (let i = 0; i < specs.length; i++) {
+    const a = specs[i]!;
+    const aDest = a.dest ?? a.path;
+    if (aDest === undefined) continue;
+    for (let j = 0; j < i; j++) {
+      const b = specs[j]!;
+      const bDest = b.dest ?? b.path;
+      if (bDest === undefined || !foldersOverlap(aDest, bDest)) continue;
+      problems.push({
+        line: a.line,
+        component: a.name,
+        field: a.dest === undefined ? 'path' : 'dest',
+        message: `'${aDest}' overlaps the folder '${bDest}' of component '${b.name}' (line ${b.line}); give each component its own dest`,
+        code: 'E_MANIFEST_INVALID',
+      });
+    }
+  }
+  return specs;
+}
+
+function validateComponent(
+  name: string,
+  pair: Pair<unknown, unknown>,
+  lines: ReturnType<typeof parseYaml>['parsed']['lines'],
+  problems: FileProblem[],
+): ComponentSpec | null {
+  const line = pairLine(lines, pair);
+  const problem = (field: string | null, message: string, at = line, code: ErrorCode = 'E_MANIFEST_INVALID') =>
+    problems.push({ line: at, component: name, field, message, code });
+  const body = pair.value;
+  if (body === null || body === undefined || (isScalar(body) && body.value === null)) {
+    problem(null, `has no settings; add 'repository:' and ${SELECTOR_HINT}`);
+    return null;
+  }
+  if (!isMap(body)) {
+    problem(null, "must be a map with 'repository:' and a version, ref or commit");
+    return null;
+  }
+
+  const values = new Map<string, { text: string; line: number }>();
+  const before = problems.length;
+  for (const field of body.items) {
+    const key = keyText(field);
+    const at = pairLine(lines, field);
+    if (key === null) {
+      problem(null, 'has a field whose name is not plain text', at);
+      continue;
+    }
+    if (!COMPONENT_FIELDS.includes(key)) {
+      const guess = closest(key, COMPONENT_FIELDS);
+      problem(key, `is not a known field${guess ? `; did you mean '${guess}'?` : ''} Known fields: ${COMPONENT_FIELDS.join(', ')}`, at);
+      continue;
+    }
+    if (values.has(key)) {
+      problem(key, `is given twice (first at line ${values.get(key)!.line}); keep one`, at);
+      continue;
+    }
+    const read = readScalar(field.value);
+    if (read.kind === 'not-scalar') {
+      problem(key, 'must be a single value, not a list or map', at);
+      continue;
+    }
+    if (read.kind !== 'text' || read.text.trim() === '') {
+      problem(key, key === 'version' ? "is empty; give a semver range such as ^1.2.0 or '*'" : 'is empty; give a value or remove the line', at);
+      continue;
+    }
+    values.set(key, { text: read.text, line: at });
+  }
+
+  const repository = values.get('repository');
+  if (!repository) {
+    if (![...problems.slice(before)].some((p) => p.field === 'repository')) {
+      problem('repository', 'is missing; add e.g. repository: github.com/ORG/REPO');
+    }
+  } else {
+    const reason = badRepositoryReason(repository.text);
+    if (reason) problem('repository', reason, repository.line, 'E_BAD_REPOSITORY');
+  }
+
+  for (const key of ['path', 'dest'] as const) {
+    const value = values.get(key);
+    if (!value) continue;
+    const reason = unsafePathReason(value.text);
+    if (reason) problem(key, `'${value.text}' ${reason}`, value.line, 'E_PATH_ESCAPES');
+  }
+
+  const given = SELECTOR_FIELDS.filter((key) => values.has(key));
+  let selector: Selector | null = null;
+  if (given.length === 0) {
+    if (!problems.slice(before).some((p) => p.field !== null && (SELECTOR_FIELDS as readonly string[]).includes(p.field))) {
+      problem(null, `says which upstream commit to use with none of version, ref or commit; ${SELECTOR_HINT}`);
+    }
+  } else if (given.length > 1) {
+    const second = values.get(given[1]!)!;
+    problem(given[1]!, `cannot be combined with '${given[0]}'; keep exactly one of version, ref or commit`, second.line);
+  } else {
+    const kind = given[0]!;
+    const value = values.get(kind)!;
+    if (kind === 'version') {
+      const reason = badRangeReason(value.text);
+      if (reason) problem('version', reason, value.line, 'E_BAD_RANGE');
+      else selector = { kind: 'version', range: value.text.trim() };
+    } else if (kind === 'ref') {
+      const reason = badRefReason(value.text);
+      if (reason) problem('ref', reason, value.line);
+      else selector = { kind: 'ref', ref: value.text };
+    } else {
+      if (!FULL_OID.test(value.text)) {
+        problem('commit', `must be the full 40-hex commit id, got '${value.text}'; use 'git rev-parse <commit>' upstream to get it`, value.line);
+      } else selector = { kind: 'commit', commit: value.text.toLowerCase() };
+    }
+  }
+
+  if (problems.length > before || !repository || !selector) return null;
+  const path = values.get('path');
+  const dest = values.get('dest');
+  return {
+    name,
+    repository: repository.text,
+    path: path ? normalizePath(path.text) : undefined,
+    dest: dest ? normalizePath(dest.text) : undefined,
+    selector,
+    line,
+  };
+}
+
+function topProblem(line: number, message: string): FileProblem {
+  return { line, component: null, field: null, message, code: 'E_MANIFEST_INVALID' };
+}
+
+/** The known field a typo most likely meant (edit distance at most 2). */
+function closest(word: string, candidates: string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = 3;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length]!;
+}
+
+// --- the store --------------------------------------------------------------------
+
+export function createManifestStore(root: string): ManifestStore {
+  const file = join(root, MANIFEST_FILE);
+
+  async function readText(): Promise<string> {
+    try {
+      return await readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new ForgeError('E_MANIFEST_MISSING', `No forge.yaml in ${root}. Run 'forge init' first.`, { data: { file: MANIFEST_FILE } });
+      }
+      throw error;
+    }
+  }
+
+  /** Loads the Document for editing; a file with YAML syntax errors cannot be edited safely. */
+  async function loadForEdit(): Promise<Document.Parsed> {
+    const { parsed, syntax } = parseYaml(await readText());
+    if (syntax.length > 0) throw problemsError('E_MANIFEST_INVALID', MANIFEST_FILE, syntax, FIX_HINT);
+    return parsed.doc;
+  }
+
+  /** Writes only a document that reads back valid, so an edit never leaves a broken forge.yaml. */
+  async function save(doc: Document.Parsed): Promise<void> {
+    const text = doc.toString({ lineWidth: 0 });
+    parseManifest(text, MANIFEST_FILE);
+    await writeFileAtomic(file, text);
+  }
+
+  return {
+    async exists() {
+      try {
+        return (await stat(file)).isFile();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw error;
+      }
+    },
+
+    async read() {
+      return parseManifest(await readText(), MANIFEST_FILE);
+    },
+
+    async init() {
+      if (await this.exists()) {
+        throw new ForgeError('E_USAGE', `forge.yaml already exists in ${root}.`, {
+          hint: "Add components with 'forge add', or edit forge.yaml.",
+          data: { file: MANIFEST_FILE },
+        });
+      }
+      await writeFileAtomic(file, EMPTY_MANIFEST);
+    },
+
+    async upsert(spec) {
+      checkSpec(spec);
+      const doc = await loadForEdit();
+      const components = componentsMap(doc);
+      const wanted = specFields(spec);
+      const pair = findPair(components, spec.name);
+      if (pair && isMap(pair.value)) {
+        const body = pair.value as YAMLMap<unknown, unknown>;
+        for (const key of COMPONENT_FIELDS) {
+          const value = wanted[key];
+          const existing = findPair(body, key);
+          if (value === undefined) {
+            if (existing) body.items.splice(body.items.indexOf(existing), 1);
+          } else if (existing && isScalar(existing.value)) {
+            // Change the scalar in place so a trailing comment on the line stays.
+            existing.value.value = value;
+            delete existing.value.source;
+            if (existing.value.type !== 'PLAIN') existing.value.type = undefined;
+          } else if (existing) {
+            existing.value = doc.createNode(value);
+          } else {
+            body.add(doc.createPair(key, value));
+          }
+        }
+      } else if (pair) {
+        pair.value = doc.createNode(wanted);
+      } else {
+        components.flow = false;
+        components.add(doc.createPair(spec.name, wanted));
+      }
+      await save(doc);
+    },
+
+    async remove(name) {
+      const doc = await loadForEdit();
+      const components = doc.contents && isMap(doc.contents) ? doc.contents.get('components', true) : undefined;
+      const pair = components && isMap(components) ? findPair(components as YAMLMap<unknown, unknown>, name) : undefined;
+      if (!pair) {
+        throw new ForgeError('E_UNKNOWN_COMPONENT', `Component '${name}' is not in forge.yaml.`, {
+          hint: "Run 'forge sync status --all' to see the components.",
+          data: { file: MANIFEST_FILE, component: name },
+        });
+      }
+      const map = components as unknown as YAMLMap<unknown, unknown>;
+      map.items.splice(map.items.indexOf(pair), 1);
+      await save(doc);
+    },
+  };
+}
+
+/** The fields written for a spec, in the order the contract shows them. */
+function specFields(spec: Omit<ComponentSpec, 'line'>): Record<string, string> {
+  const fields: Record<string, string> = { repository: spec.repository };
+  if (spec.path !== undefined) fields.path = spec.path;
+  if (spec.selector.kind === 'version') fields.version = spec.selector.range;
+  else if (spec.selector.kind === 'ref') fields.ref = spec.selector.ref;
+  else fields.commit = spec.selector.commit.toLowerCase();
+  if (spec.dest !== undefined) fields.dest = spec.dest;
+  return fields;
+}
+
+/** Checks a spec coming from flags (forge add) before it touches the file; throws the specific code. */
+function checkSpec(spec: Omit<ComponentSpec, 'line'>): void {
+  const fail = (code: ErrorCode, field: string | null, reason: string): never => {
+    const subject = field === null ? `Component '${spec.name}': ` : `Component '${spec.name}': ${field} `;
+    throw new ForgeError(code, `${subject}${reason}.`, { data: { file: MANIFEST_FILE, component: spec.name, field } });
+  };
+  const nameReason = badNameReason(spec.name);
+  if (nameReason) fail('E_USAGE', 'name', nameReason);
+  const repositoryReason = badRepositoryReason(spec.repository);
+  if (repositoryReason) fail('E_BAD_REPOSITORY', 'repository', repositoryReason);
+  for (const key of ['path', 'dest'] as const) {
+    const value = spec[key];
+    const reason = value === undefined ? null : unsafePathReason(value);
+    if (reason) fail('E_PATH_ESCAPES', key, `'${value}' ${reason}`);
+  }
+  const selector = spec.selector;
+  if (selector.kind === 'version') {
+    const reason = badRangeReason(selector.range);
+    if (reason) fail('E_BAD_RANGE', 'version', reason);
+  } else if (selector.kind === 'ref') {
+    const reason = badRefReason(selector.ref);
+    if (reason) fail('E_USAGE', 'ref', reason);
+  } else if (!FULL_OID.test(selector.commit)) {
+    fail('E_USAGE', 'commit', `must be the full 40-hex commit id, got '${selector.commit}'`);
+  }
+}
+
+/** The `components:` map, created (block style) when the file has none or an empty one. */
+function componentsMap(doc: Document.Parsed): YAMLMap<unknown, unknown> {
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
+    doc.contents = doc.createNode({}) as never;
+  }
+  if (!isMap(doc.contents)) {
+    throw problemsError('E_MANIFEST_INVALID', MANIFEST_FILE, [topProblem(1, "the file must be a map with a 'components:' key")], FIX_HINT);
+  }
+  const existing = doc.contents.get('components', true);
+  if (isMap(existing)) return existing as YAMLMap<unknown, unknown>;
+  const created = new YAMLMap<unknown, unknown>();
+  const pair = findPair(doc.contents as YAMLMap<unknown, unknown>, 'components');
+  if (pair) pair.value = created;
+  else (doc.contents as YAMLMap<unknown, unknown>).add(doc.createPair('components', created));
+  return created;
+}
+
+/**
+ * Makes sure `.forge/` is ignored by git. Keeps the existing content and its line endings;
+ * returns whether the file changed.
+ */
+export async function ensureGitignore(root: string): Promise<boolean> {
+  const file = join(root, '.gitignore');
+  let text = '';
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const ignored = text.split(/\r?\n/).some((line) => ['.forge', '.forge/', '/.forge', '/.forge/', '.forge/*', '/.forge/*'].includes(line.trim()));
+  if (ignored) return false;
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const separator = text === '' || text.endsWith('\n') ? '' : eol;
+  await writeFileAtomic(file, `${text}${separator}.forge/${eol}`);
+  return true;
+}
