@@ -1,0 +1,35 @@
+// What every engine function receives: the ports, built by src/context.ts for
+// real runs and by test/helpers/fakes.ts for unit tests.
+
+import type {
+  BlobStore,
+  Clock,
+  GitPort,
+  LockStore,
+  ManifestStore,
+  Reporter,
+  StateStore,
+  WorktreePort,
+} from './ports.js';
+import type { Snapshot, TreeId } from './model.js';
+
+/** Remembers the file list of every tree forge installed, so status can name changed files offline. */
+export interface TreeIndex {
+  get(tree: TreeId): Promise<Snapshot | null>;
+  put(snapshot: Snapshot): Promise<void>;
+}
+
+export interface EngineContext {
+  manifest: ManifestStore;
+  lock: LockStore;
+  state: StateStore;
+  blobs: BlobStore;
+  trees: TreeIndex;
+  worktree: WorktreePort;
+  /** Built on first use, so `status --offline` never builds it. */
+  git: () => GitPort;
+  clock: Clock;
+  reporter: Reporter;
+  /** Parallel repositories at once. */
+  concurrency: number;
+}

@@ -1,0 +1,389 @@
+// planPull(): decides, for every component, what a pull would do, and computes
+// every byte it would write, without writing anything. applyPlan() (apply.ts)
+// is the only writer; `--dry-run` prints this plan and stops.
+
+import PQueue from 'p-queue';
+import { ForgeError } from '../errors.js';
+import { mergeFile, type FileSide } from '../merge/index.js';
+import { parseComponentManifest } from '../resolve/index.js';
+import type { EngineContext } from './engine-context.js';
+import type { ConflictRecord, FileEntry, LockEntry, Lockfile, Manifest, Snapshot } from './model.js';
+import type { FileChange } from './ports.js';
+import { RemoteView, ensure, resolveGraph, type ResolvedComponent, type ResolveOptions } from './resolution.js';
+import { repositoryId } from './repository.js';
+import { byPath, changesToReach, diffSnapshots, type PathChange } from './snapshot.js';
+
+export type Strategy = 'merge' | 'rebase' | 'overwrite' | 'stash';
+
+export type PlanAction =
+  | 'no-op'
+  | 'install'
+  | 'fast-forward'
+  | 'blocked'
+  | 'merge'
+  | 'conflict'
+  | 'overwrite'
+  | 'stash'
+  | 'rebase'
+  | 'remove';
+
+export interface ComponentPlan {
+  name: string;
+  dest: string;
+  action: PlanAction;
+  from: LockEntry | null;
+  /** The lock entry after the pull; null when the component is removed. */
+  to: LockEntry | null;
+  /** Local edits against the locked tree. */
+  localChanges: PathChange[];
+  /** What the pull changes in the folder. */
+  changes: FileChange[];
+  /** Files auto-merged cleanly (merge/rebase). */
+  merged: string[];
+  conflicts: ConflictRecord[];
+  /** The folder before (for backups and undo). */
+  local: Snapshot;
+  /** Upstream tree at the target. */
+  target: Snapshot | null;
+  /** Stash: the local files set aside. */
+  stash?: FileEntry[];
+  /** Why a component was skipped or removed, for the user. */
+  note?: string;
+}
+
+export interface PullPlan {
+  components: ComponentPlan[];
+  lock: Lockfile;
+  strategy: Strategy | null;
+  /** Repositories that were fetched during planning (incremental sync proof). */
+  fetched: string[];
+}
+
+export interface PullOptions {
+  /** Local names to pull; empty = all. */
+  names: string[];
+  strategy: Strategy | null;
+  to?: string;
+  /** forge.yaml as it will be (lets `forge add` plan before writing forge.yaml). */
+  manifest?: Manifest;
+  /** Only these names may be unlocked (add: the new one); default: the names pulled. */
+  unlock?: Set<string> | 'all';
+}
+
+export async function planPull(ctx: EngineContext, options: PullOptions): Promise<PullPlan> {
+  const manifest = options.manifest ?? (await ctx.manifest.read());
+  const lock = await ctx.lock.read();
+  const known = new Set([...manifest.components.map((c) => c.name), ...Object.keys(lock.components)]);
+  for (const name of options.names) {
+    if (!known.has(name)) {
+      throw new ForgeError('E_UNKNOWN_COMPONENT', `No component named '${name}' in forge.yaml.`, {
+        hint: known.size ? `Known components: ${[...known].sort().join(', ')}.` : "Add one with 'forge add'.",
+      });
+    }
+  }
+  if (options.to !== undefined && options.names.length !== 1) {
+    throw new ForgeError('E_USAGE', '--to needs exactly one component name.', { hint: 'forge sync pull NAME --to VERSION' });
+  }
+  const conflicts = await ctx.state.conflicts();
+  const blockedByConflict = conflicts.filter((c) => options.names.length === 0 || options.names.includes(c.component));
+  if (blockedByConflict.length > 0) {
+    const names = blockedByConflict.map((c) => c.component).join(', ');
+    throw new ForgeError('E_CONFLICTS', `Unresolved conflicts in ${names}; pull would overwrite them.`, {
+      hint: `Run 'forge sync resolve ${blockedByConflict[0]!.component}' (or --abort) first.`,
+    });
+  }
+
+  const view = new RemoteView(ctx);
+  const unlock: ResolveOptions['unlock'] = options.unlock ?? (options.names.length === 0 ? 'all' : new Set(options.names));
+  const resolution = await resolveGraph(ctx, view, manifest, lock, {
+    unlock,
+    ...(options.to !== undefined ? { to: { name: options.names[0]!, target: options.to } } : {}),
+  });
+
+  const selected = options.names.length === 0 ? null : closure(options.names, resolution.components);
+  const now = isoSeconds(ctx.clock.now());
+  const fetchedRepos = new Set<string>();
+  const reporter = ctx.reporter;
+  ctx.reporter = {
+    emit: (e) => {
+      if (e.type === 'fetched' && e.fetched) fetchedRepos.add(e.repository);
+      reporter.emit(e);
+    },
+  };
+
+  try {
+    // Fetch what moved, one call per repository, repositories in parallel.
+    const byRepo = new Map<string, { repository: string; wants: { commit: string; ref?: string }[] }>();
+    for (const c of resolution.components) {
+      if (selected && !selected.has(c.name)) continue;
+      const old = lock.components[c.name];
+      if (old && old.commit === c.commit && old.path === c.path && (await ctx.trees.get(old.tree))) continue;
+      const group = byRepo.get(repositoryId(c.repository)) ?? { repository: c.repository, wants: [] };
+      group.wants.push({ commit: c.commit, ...(c.ref ? { ref: c.ref } : {}) });
+      if (old && old.commit !== c.commit && options.strategy) group.wants.push({ commit: old.commit, ...(old.ref ? { ref: old.ref } : {}) });
+      byRepo.set(repositoryId(c.repository), group);
+    }
+    const queue = new PQueue({ concurrency: Math.max(1, ctx.concurrency) });
+    await Promise.all([...byRepo.values()].map((g) => queue.add(() => ensure(ctx, g.repository, g.wants))));
+
+    const plans = await Promise.all(
+      resolution.components.map((c) =>
+        queue.add(() => planComponent(ctx, c, lock.components[c.name] ?? null, selected === null || selected.has(c.name), options.strategy, now)),
+      ),
+    );
+
+    const nextLock: Lockfile = { lockfileVersion: 1, components: {} };
+    for (const p of plans) if (p.to) nextLock.components[p.name] = p.to;
+    // Locked components nobody needs any more (a dependency dropped upstream, or removed from forge.yaml).
+    const removals: ComponentPlan[] = [];
+    for (const [name, entry] of Object.entries(lock.components)) {
+      if (nextLock.components[name]) continue;
+      removals.push(await planRemoval(ctx, entry, 'no longer needed by any component'));
+    }
+    return { components: [...plans, ...removals], lock: nextLock, strategy: options.strategy, fetched: [...fetchedRepos].sort() };
+  } finally {
+    ctx.reporter = reporter;
+  }
+}
+
+/** The components named and everything they depend on. */
+function closure(names: string[], components: ResolvedComponent[]): Set<string> {
+  const byName = new Map(components.map((c) => [c.name, c]));
+  const out = new Set<string>();
+  const visit = (name: string) => {
+    if (out.has(name)) return;
+    out.add(name);
+    for (const dep of byName.get(name)?.dependencies ?? []) visit(dep);
+  };
+  names.forEach(visit);
+  return out;
+}
+
+export function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export async function planRemoval(ctx: EngineContext, entry: LockEntry, note: string): Promise<ComponentPlan> {
+  const local = await ctx.worktree.scan(entry.dest);
+  const base = await ctx.trees.get(entry.tree);
+  const localChanges = base ? diffSnapshots(base, local) : [];
+  return {
+    name: entry.name,
+    dest: entry.dest,
+    action: 'remove',
+    from: entry,
+    to: null,
+    localChanges,
+    changes: local.files.map((f) => ({ action: 'delete' as const, path: f.path })),
+    merged: [],
+    conflicts: [],
+    local,
+    target: null,
+    note,
+  };
+}
+
+async function planComponent(
+  ctx: EngineContext,
+  c: ResolvedComponent,
+  old: LockEntry | null,
+  selected: boolean,
+  strategy: Strategy | null,
+  now: string,
+): Promise<ComponentPlan> {
+  const git = ctx.git();
+  const unchangedCommit = old !== null && old.commit === c.commit && old.path === c.path;
+  const knownTree = unchangedCommit ? await ctx.trees.get(old.tree) : null;
+  const target: Snapshot = knownTree ?? (await git.readSnapshot(c.url, c.commit, c.path));
+  const to: LockEntry = {
+    name: c.name,
+    repository: c.repository,
+    path: c.path,
+    dest: c.dest,
+    ...(c.constraint !== undefined ? { constraint: c.constraint } : {}),
+    ...(c.version !== undefined ? { version: c.version } : {}),
+    ...(c.ref !== undefined ? { ref: c.ref } : {}),
+    commit: c.commit,
+    tree: target.tree,
+    resolvedAt: unchangedCommit ? old.resolvedAt : now,
+    dependencies: c.dependencies,
+    ...(c.requiredBy.length > 0 && !c.direct ? { requiredBy: c.requiredBy } : {}),
+  };
+  const local = await ctx.worktree.scan(c.dest);
+  const base: Snapshot | null = old ? ((await ctx.trees.get(old.tree)) ?? (await readLockedSnapshot(ctx, old))) : null;
+  const localChanges = base ? (local.tree === base.tree ? [] : diffSnapshots(base, local)) : local.files.length ? diffSnapshots([], local) : [];
+  const plan: ComponentPlan = {
+    name: c.name,
+    dest: c.dest,
+    action: 'no-op',
+    from: old,
+    to,
+    localChanges,
+    changes: [],
+    merged: [],
+    conflicts: [],
+    local,
+    target,
+  };
+
+  const moved = !old || old.commit !== c.commit || old.path !== c.path || old.dest !== c.dest;
+  if (!selected || !moved) {
+    // Not asked for, or upstream has not moved: keep the lock entry as it was (but with fresh graph facts).
+    if (old && !moved) plan.to = { ...to, resolvedAt: old.resolvedAt };
+    else if (old) plan.to = old;
+    if (old && old.tree !== local.tree && !moved) plan.note = 'up to date upstream; local changes kept';
+    return plan;
+  }
+  if (old && old.dest !== c.dest) {
+    throw new ForgeError('E_USAGE', `Component '${c.name}' moved from '${old.dest}' to '${c.dest}' in forge.yaml.`, {
+      hint: `Move the folder yourself (git mv ${old.dest} ${c.dest}) and update the lock with 'forge remove ${c.name} --keep-files' then 'forge add', or restore the old dest.`,
+    });
+  }
+
+  const readTarget = (e: FileEntry) => git.readBlob(c.url, e.oid);
+  if (localChanges.length === 0) {
+    plan.action = old ? 'fast-forward' : 'install';
+    plan.changes = await changesToReach(local.files, target.files, readTarget);
+    return plan;
+  }
+  if (!old && local.files.length > 0 && strategy !== 'overwrite') {
+    plan.action = 'blocked';
+    plan.note = `the folder ${c.dest} already has files forge did not install`;
+    return plan;
+  }
+  switch (strategy) {
+    case null:
+      plan.action = 'blocked';
+      return plan;
+    case 'overwrite':
+      plan.action = 'overwrite';
+      plan.changes = await changesToReach(local.files, target.files, readTarget);
+      return plan;
+    case 'stash':
+      plan.action = 'stash';
+      plan.stash = local.files;
+      plan.changes = await changesToReach(local.files, target.files, readTarget);
+      return plan;
+    case 'merge':
+    case 'rebase': {
+      // --rebase without consumer-repository commits is the same three-way step as --merge;
+      // apply.ts replays commits first when the worktree can list them.
+      const merged = await mergeSnapshots(ctx, {
+        base: base!,
+        local,
+        upstream: target,
+        readBase: (e) => git.readBlob(repoUrlOf(c), e.oid),
+        readLocal: (e) => readLocalFile(ctx, c.dest, e.path),
+        readUpstream: readTarget,
+      });
+      plan.changes = merged.changes;
+      plan.merged = merged.merged;
+      plan.conflicts = merged.conflicts;
+      plan.action = merged.conflicts.length > 0 ? 'conflict' : strategy === 'rebase' ? 'rebase' : 'merge';
+      return plan;
+    }
+  }
+}
+
+function repoUrlOf(c: ResolvedComponent): string {
+  return c.url;
+}
+
+async function readLockedSnapshot(ctx: EngineContext, old: LockEntry): Promise<Snapshot | null> {
+  const git = ctx.git();
+  const url = (await import('./repository.js')).repositoryUrl(old.repository);
+  if (!(await git.hasCommit(url, old.commit))) await ensure(ctx, old.repository, [{ commit: old.commit, ...(old.ref ? { ref: old.ref } : {}) }]);
+  const snapshot = await git.readSnapshot(url, old.commit, old.path);
+  await ctx.trees.put(snapshot);
+  return snapshot;
+}
+
+export async function readLocalFile(ctx: EngineContext, dest: string, file: string): Promise<Uint8Array> {
+  const content = await ctx.worktree.readFile(dest, file);
+  if (content === null) throw new ForgeError('E_INTERNAL', `File ${dest}/${file} disappeared while forge was reading it.`, { hint: 'Run the command again.' });
+  return content;
+}
+
+export interface ThreeWayInput {
+  base: Snapshot | readonly FileEntry[];
+  local: Snapshot | readonly FileEntry[];
+  upstream: Snapshot | readonly FileEntry[];
+  readBase: (e: FileEntry) => Promise<Uint8Array>;
+  readLocal: (e: FileEntry) => Promise<Uint8Array>;
+  readUpstream: (e: FileEntry) => Promise<Uint8Array>;
+}
+
+export interface ThreeWayResult {
+  /** Changes that turn the local folder into the merge result (conflicted files with markers). */
+  changes: FileChange[];
+  merged: string[];
+  conflicts: ConflictRecord[];
+}
+
+const b64 = (bytes: Uint8Array | null) => (bytes === null ? null : Buffer.from(bytes).toString('base64'));
+
+/** Three-way merge of two folders, file by file; component.yaml is checked against its shape. */
+export async function mergeSnapshots(_ctx: EngineContext | null, input: ThreeWayInput): Promise<ThreeWayResult> {
+  const files = (s: Snapshot | readonly FileEntry[]) => ('files' in s ? s.files : s);
+  const base = byPath(files(input.base));
+  const local = byPath(files(input.local));
+  const upstream = byPath(files(input.upstream));
+  const paths = [...new Set([...base.keys(), ...local.keys(), ...upstream.keys()])].sort();
+  const out: ThreeWayResult = { changes: [], merged: [], conflicts: [] };
+  for (const path of paths) {
+    const b = base.get(path) ?? null;
+    const l = local.get(path) ?? null;
+    const u = upstream.get(path) ?? null;
+    const same = (x: FileEntry | null, y: FileEntry | null) => (x === null ? y === null : y !== null && x.oid === y.oid && x.mode === y.mode);
+    if (same(l, u)) continue; // both sides agree (or neither changed): nothing to do
+    if (same(b, u)) continue; // upstream did not touch it: keep local
+    if (same(b, l)) {
+      // only upstream changed it: take upstream
+      if (u === null) out.changes.push({ action: 'delete', path });
+      else out.changes.push({ action: 'write', path, mode: u.mode, content: await input.readUpstream(u) });
+      continue;
+    }
+    const side = async (e: FileEntry | null, read: (e: FileEntry) => Promise<Uint8Array>): Promise<FileSide | null> =>
+      e === null ? null : { mode: e.mode, content: await read(e) };
+    const sb = await side(b, input.readBase);
+    const sl = await side(l, input.readLocal);
+    const su = await side(u, input.readUpstream);
+    const result = mergeFile(path, sb, sl, su, { validate: validatorFor(path) });
+    if (result.status === 'clean') {
+      out.merged.push(path);
+      if (result.result === null) {
+        if (l !== null) out.changes.push({ action: 'delete', path });
+      } else out.changes.push({ action: 'write', path, mode: result.result.mode, content: result.result.content });
+      continue;
+    }
+    out.conflicts.push({
+      type: result.type,
+      file: path,
+      message: result.message,
+      base: b64(sb?.content ?? null),
+      local: b64(sl?.content ?? null),
+      upstream: b64(su?.content ?? null),
+      modes: { base: sb?.mode ?? null, local: sl?.mode ?? null, upstream: su?.mode ?? null },
+      binary: result.binary,
+    });
+    if (result.result === null) {
+      if (l !== null) out.changes.push({ action: 'delete', path });
+    } else if (!(l && Buffer.from(result.result.content).equals(Buffer.from(sl!.content)) && l.mode === result.result.mode)) {
+      out.changes.push({ action: 'write', path, mode: result.result.mode, content: result.result.content });
+    }
+  }
+  return out;
+}
+
+/** component.yaml must still have the shape forge reads after a merge. */
+export function validatorFor(path: string): ((path: string, text: string) => string | null) | undefined {
+  if (path !== 'component.yaml') return undefined;
+  return (_p, text) => {
+    try {
+      parseComponentManifest(text, 'component.yaml');
+      return null;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  };
+}

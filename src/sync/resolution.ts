@@ -1,0 +1,483 @@
+// From forge.yaml (what the user wants) and forge.lock.yaml (what was chosen)
+// to one commit per component, through the dependency solver. The provider
+// below is the solver's only window on the network: one ref listing per
+// repository per run, a fetch only when a commit's component.yaml must be read
+// and the lock cannot answer.
+
+import { ForgeError } from '../errors.js';
+import {
+  parseComponentManifest,
+  solve,
+  selectVersion,
+  versionsFromTags,
+  type Candidate,
+  type Requirement,
+} from '../resolve/index.js';
+import type { EngineContext } from './engine-context.js';
+import type { ComponentSpec, LockEntry, Lockfile, Manifest, Selector } from './model.js';
+import type { RemoteRefs } from './ports.js';
+import { baseName, componentKey, repositoryId, repositoryUrl } from './repository.js';
+
+/** One component as the solver settled it. */
+export interface ResolvedComponent {
+  name: string;
+  key: string;
+  repository: string;
+  url: string;
+  path: string;
+  dest: string;
+  direct: boolean;
+  constraint?: string;
+  version?: string;
+  ref?: string;
+  commit: string;
+  dependencies: string[];
+  requiredBy: string[];
+}
+
+export interface Resolution {
+  /** Topological: dependencies first. */
+  components: ResolvedComponent[];
+}
+
+interface KeyInfo {
+  key: string;
+  name: string;
+  repository: string;
+  url: string;
+  path: string;
+  dest: string;
+  /** Names tried for component-scoped tags (NAME@1.2.3), in order. */
+  tagNames: string[];
+}
+
+/** Caches per run: ref listings and located components. Shared by status and pull. */
+export class RemoteView {
+  private readonly refs = new Map<string, Promise<RemoteRefs>>();
+  constructor(private readonly ctx: EngineContext) {}
+
+  listRefs(repository: string): Promise<RemoteRefs> {
+    const url = repositoryUrl(repository);
+    const id = repositoryId(repository);
+    let found = this.refs.get(id);
+    if (!found) {
+      this.ctx.reporter.emit({ type: 'list-refs', repository });
+      found = this.ctx.git().listRemoteRefs(url);
+      this.refs.set(id, found);
+    }
+    return found;
+  }
+
+  /** The newest commit a selector allows, without fetching. */
+  async newestAllowed(
+    repository: string,
+    path: string,
+    selector: Selector,
+    tagNames: string[],
+  ): Promise<{ commit: string; version?: string; ref?: string } | null> {
+    const remote = await this.listRefs(repository);
+    return pickTarget(remote, selector, tagNames, repository, path, false);
+  }
+}
+
+function findRef(remote: RemoteRefs, ref: string): { name: string; commit: string } | null {
+  const names = ref.startsWith('refs/') ? [ref] : ref === 'HEAD' ? [remote.head ?? 'HEAD'] : [`refs/heads/${ref}`, `refs/tags/${ref}`];
+  for (const name of names) {
+    const hit = remote.refs.find((r) => r.name === name);
+    if (hit) return hit;
+  }
+  return null;
+}
+
+/** Component-scoped tags under the first name that has any, else repository-wide tags. */
+function tagVersions(remote: RemoteRefs, tagNames: string[]) {
+  const tags = remote.refs.filter((r) => r.name.startsWith('refs/tags/'));
+  for (const name of tagNames) {
+    const versions = versionsFromTags(tags, name);
+    if (versions.some((v) => v.scoped)) return versions;
+  }
+  return versionsFromTags(tags, undefined);
+}
+
+function pickTarget(
+  remote: RemoteRefs,
+  selector: Selector,
+  tagNames: string[],
+  repository: string,
+  path: string,
+  strict: boolean,
+): { commit: string; version?: string; ref?: string } | null {
+  switch (selector.kind) {
+    case 'commit':
+      return { commit: selector.commit };
+    case 'ref': {
+      const hit = findRef(remote, selector.ref);
+      if (!hit) {
+        if (!strict) return null;
+        throw new ForgeError('E_REF_NOT_FOUND', `Branch or ref '${selector.ref}' does not exist in ${repository}.`, {
+          hint: 'Check the ref in forge.yaml, or pin a commit instead.',
+        });
+      }
+      return { commit: hit.commit, ref: hit.name };
+    }
+    case 'version': {
+      const versions = tagVersions(remote, tagNames);
+      const best = selectVersion(versions, selector.range);
+      if (!best) {
+        if (!strict) return null;
+        throw noMatchingVersion(tagNames[0] ?? baseName(path), repository, selector.range, versions.map((v) => v.version));
+      }
+      return { commit: best.commit, version: best.version, ref: best.tag };
+    }
+  }
+}
+
+function noMatchingVersion(name: string, repository: string, range: string, available: string[]): ForgeError {
+  const shown = available.slice(0, 15).join(', ');
+  const more = available.length > 15 ? ` and ${available.length - 15} more` : '';
+  return new ForgeError(
+    'E_NO_MATCHING_VERSION',
+    available.length === 0
+      ? `No version of ${name} in ${repository} matches ${range}: the repository has no version tags.`
+      : `No version of ${name} in ${repository} matches ${range} (available: ${shown}${more}).`,
+    { hint: available.length === 0 ? "Use 'ref: main' or 'commit: <sha>' instead of a version range." : 'Change the range in forge.yaml, or pull with --to VERSION.' },
+  );
+}
+
+export function selectorOfLock(entry: LockEntry): Selector {
+  if (entry.constraint !== undefined) return { kind: 'version', range: entry.constraint };
+  if (entry.ref !== undefined) return { kind: 'ref', ref: entry.ref.replace(/^refs\/heads\//, '') };
+  return { kind: 'commit', commit: entry.commit };
+}
+
+export function constraintText(selector: Selector): string {
+  return selector.kind === 'version' ? selector.range : selector.kind === 'ref' ? `ref ${selector.ref}` : `commit ${selector.commit.slice(0, 12)}`;
+}
+
+function selectorsEqual(a: Selector, b: Selector): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'version' && b.kind === 'version') return a.range === b.range;
+  if (a.kind === 'ref' && b.kind === 'ref') return a.ref.replace(/^refs\/heads\//, '') === b.ref.replace(/^refs\/heads\//, '');
+  if (a.kind === 'commit' && b.kind === 'commit') return a.commit === b.commit;
+  return false;
+}
+
+/** True if forge.yaml still asks for what the lock entry records (same repository, folder and selector). */
+export function lockMatchesSpec(spec: ComponentSpec, entry: LockEntry | undefined): entry is LockEntry {
+  if (!entry) return false;
+  if (repositoryId(spec.repository) !== repositoryId(entry.repository)) return false;
+  if (spec.path !== undefined && spec.path !== entry.path) return false;
+  if ((spec.dest ?? spec.path ?? entry.path) !== entry.dest) return false;
+  return selectorsEqual(spec.selector, selectorOfLock(entry));
+}
+
+export interface ResolveOptions {
+  /** Local names free to move to their newest allowed commit; 'all' for every component. */
+  unlock: Set<string> | 'all';
+  /** Explicit target for one component (`pull NAME --to VERSION|REF`). */
+  to?: { name: string; target: string };
+}
+
+/**
+ * Resolves the whole graph. Throws ForgeError E_VERSION_CONFLICT / E_DEPENDENCY_* with an
+ * explanation when no solution exists.
+ */
+export async function resolveGraph(
+  ctx: EngineContext,
+  view: RemoteView,
+  manifest: Manifest,
+  lock: Lockfile,
+  options: ResolveOptions,
+): Promise<Resolution> {
+  const infos = new Map<string, KeyInfo>();
+  const lockByKey = new Map<string, LockEntry>();
+  for (const entry of Object.values(lock.components)) lockByKey.set(componentKey(entry.repository, entry.path), entry);
+
+  const isUnlocked = (name: string) => options.unlock === 'all' || options.unlock.has(name);
+
+  // Direct components: locate the folder (lock, forge.yaml, or by component.yaml name).
+  const roots: Requirement[] = [];
+  for (const spec of manifest.components) {
+    const locked = lock.components[spec.name];
+    let path = spec.path;
+    if (path === undefined && locked && repositoryId(locked.repository) === repositoryId(spec.repository)) path = locked.path;
+    if (path === undefined) path = await locateByName(ctx, view, spec.repository, spec.name, spec.selector, null);
+    const key = componentKey(spec.repository, path);
+    let selector = spec.selector;
+    if (options.to && options.to.name === spec.name) selector = toSelector(options.to.target, spec.selector);
+    infos.set(key, {
+      key,
+      name: spec.name,
+      repository: spec.repository,
+      url: repositoryUrl(spec.repository),
+      path,
+      dest: spec.dest ?? path,
+      tagNames: uniq([spec.name, baseName(path)]),
+    });
+    roots.push({ key, label: spec.name, constraint: selectorToConstraint(selector), requiredBy: null });
+  }
+
+  const locked = new Map<string, string>();
+  const unlock = new Set<string>();
+  for (const [key, entry] of lockByKey) {
+    locked.set(key, entry.commit);
+    if (isUnlocked(entry.name)) unlock.add(key);
+  }
+  for (const spec of manifest.components) {
+    // A changed range (or ref, or repository) in forge.yaml frees the component, as cargo does.
+    if (!lockMatchesSpec(spec, lock.components[spec.name])) {
+      const info = [...infos.values()].find((i) => i.name === spec.name);
+      if (info) unlock.add(info.key);
+    }
+  }
+  if (options.to) {
+    const info = [...infos.values()].find((i) => i.name === options.to?.name);
+    if (info) unlock.add(info.key);
+  }
+
+  const provider = {
+    candidates: async (req: Requirement): Promise<Candidate[]> => {
+      const info = infos.get(req.key);
+      if (!info) throw new ForgeError('E_INTERNAL', `Unknown component key ${req.key}.`);
+      const remote = await view.listRefs(info.repository);
+      const c = req.constraint;
+      if (c.kind === 'commit') return [{ key: req.key, version: null, commit: c.commit, ref: null }];
+      if (c.kind === 'ref') {
+        const hit = findRef(remote, c.ref);
+        if (!hit) {
+          throw new ForgeError('E_REF_NOT_FOUND', `Branch or ref '${c.ref}' does not exist in ${info.repository} (wanted by ${req.requiredBy ? req.requiredBy.label : 'forge.yaml'}).`);
+        }
+        return [{ key: req.key, version: null, commit: hit.commit, ref: hit.name }];
+      }
+      return tagVersions(remote, info.tagNames).map((v) => ({ key: req.key, version: v.version, commit: v.commit, ref: v.tag }));
+    },
+    dependencies: async (candidate: Candidate): Promise<Requirement[]> => {
+      const info = infos.get(candidate.key);
+      if (!info) throw new ForgeError('E_INTERNAL', `Unknown component key ${candidate.key}.`);
+      const entry = lockByKey.get(candidate.key);
+      // The lock already knows what a locked commit needs: no fetch.
+      if (entry && entry.commit === candidate.commit) {
+        const fromLock = requirementsFromLock(entry, lock, infos);
+        if (fromLock) return fromLock;
+      }
+      return readRequirements(ctx, view, info, candidate, infos);
+    },
+  };
+
+  const result = await solve(roots, provider, { locked, unlock });
+  if (!result.ok) {
+    throw new ForgeError(result.kind === 'version' ? 'E_VERSION_CONFLICT' : result.kind === 'cycle' ? 'E_DEPENDENCY_CYCLE' : 'E_DEPENDENCY_MISSING', result.message, {
+      hint: result.kind === 'version' ? 'Loosen a range in forge.yaml, or pin one of these components to an older version.' : 'Fix the dependency upstream, or pin a version that does not have it.',
+      data: { conflictType: result.kind === 'version' ? 'version' : 'dependency', chain: result.chain },
+      exitCode: result.fromManifest ? 2 : 1,
+    });
+  }
+
+  const nameOf = (key: string) => infos.get(key)?.name ?? key;
+  const components: ResolvedComponent[] = [];
+  const directNames = new Set(manifest.components.map((c) => c.name));
+  for (const key of result.order) {
+    const solved = result.solution.get(key);
+    const info = infos.get(key);
+    if (!solved || !info) continue;
+    const constraints = uniq(
+      solved.requirements.filter((r) => r.constraint.kind === 'version').map((r) => (r.constraint as { range: string }).range),
+    );
+    const component: ResolvedComponent = {
+      name: info.name,
+      key,
+      repository: info.repository,
+      url: info.url,
+      path: info.path,
+      dest: info.dest,
+      direct: directNames.has(info.name),
+      commit: solved.candidate.commit,
+      dependencies: solved.dependencies.map(nameOf).sort(),
+      requiredBy: uniq(solved.requirements.filter((r) => r.requiredBy).map((r) => nameOf(r.requiredBy!.key))).sort(),
+    };
+    if (constraints.length > 0) component.constraint = constraints.join(' ');
+    if (solved.candidate.version) component.version = solved.candidate.version;
+    if (solved.candidate.ref) component.ref = solved.candidate.ref;
+    components.push(component);
+  }
+  checkClashes(components);
+  return { components };
+}
+
+function checkClashes(components: ResolvedComponent[]): void {
+  const byName = new Map<string, ResolvedComponent>();
+  const byDest = new Map<string, ResolvedComponent>();
+  for (const c of components) {
+    const other = byName.get(c.name);
+    if (other) {
+      throw new ForgeError('E_NAME_CLASH', `Two different components want the local name '${c.name}': ${other.repository} ${other.path} and ${c.repository} ${c.path}.`, {
+        hint: "Give one of them another name ('name:' in the dependency, or a different key in forge.yaml).",
+      });
+    }
+    byName.set(c.name, c);
+  }
+  for (const c of components) {
+    for (const [dest, other] of byDest) {
+      if (dest === c.dest || dest.startsWith(c.dest + '/') || c.dest.startsWith(dest + '/')) {
+        throw new ForgeError('E_NAME_CLASH', `Components '${other.name}' and '${c.name}' both want the folder '${c.dest === dest ? dest : `${dest}' / '${c.dest}`}'.`, {
+          hint: "Give one of them another 'dest'.",
+        });
+      }
+    }
+    byDest.set(c.dest, c);
+  }
+}
+
+function uniq<T>(items: T[]): T[] {
+  return [...new Set(items)];
+}
+
+function selectorToConstraint(selector: Selector): Requirement['constraint'] {
+  if (selector.kind === 'version') return { kind: 'version', range: selector.range };
+  if (selector.kind === 'ref') return { kind: 'ref', ref: selector.ref };
+  return { kind: 'commit', commit: selector.commit };
+}
+
+/** `--to 2.1.4` pins that version; `--to main` follows a ref; `--to <sha>` a commit. */
+function toSelector(target: string, current: Selector): Selector {
+  if (/^[0-9a-f]{40}$/i.test(target)) return { kind: 'commit', commit: target.toLowerCase() };
+  const version = target.replace(/^v/, '');
+  if (/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(version)) return { kind: 'version', range: version };
+  if (current.kind === 'version' && /^[~^<>=]/.test(target)) return { kind: 'version', range: target };
+  return { kind: 'ref', ref: target };
+}
+
+function requirementsFromLock(entry: LockEntry, lock: Lockfile, infos: Map<string, KeyInfo>): Requirement[] | null {
+  const out: Requirement[] = [];
+  for (const depName of entry.dependencies) {
+    const dep = lock.components[depName];
+    if (!dep) return null;
+    const key = componentKey(dep.repository, dep.path);
+    if (!infos.has(key)) {
+      infos.set(key, {
+        key,
+        name: dep.name,
+        repository: dep.repository,
+        url: repositoryUrl(dep.repository),
+        path: dep.path,
+        dest: dep.dest,
+        tagNames: uniq([dep.name, baseName(dep.path)]),
+      });
+    }
+    out.push({
+      key,
+      label: dep.name,
+      constraint: selectorToConstraint(selectorOfLock(dep)),
+      requiredBy: { key: componentKey(entry.repository, entry.path), label: entry.name, version: entry.version ?? null },
+    });
+  }
+  return out;
+}
+
+async function readRequirements(
+  ctx: EngineContext,
+  view: RemoteView,
+  info: KeyInfo,
+  candidate: Candidate,
+  infos: Map<string, KeyInfo>,
+): Promise<Requirement[]> {
+  const git = ctx.git();
+  await ensure(ctx, info.repository, [{ commit: candidate.commit, ...(candidate.ref ? { ref: candidate.ref } : {}) }]);
+  const snapshot = await git.readSnapshot(info.url, candidate.commit, info.path);
+  const manifestFile = snapshot.files.find((f) => f.path === 'component.yaml');
+  if (!manifestFile) return [];
+  const text = new TextDecoder().decode(await git.readBlob(info.url, manifestFile.oid));
+  const label = `${info.repository} ${info.path}/component.yaml at ${candidate.version ?? candidate.commit.slice(0, 12)}`;
+  const parsed = parseComponentManifest(text, label);
+  const out: Requirement[] = [];
+  for (const dep of parsed.dependencies) {
+    const selector: Selector =
+      dep.commit !== undefined
+        ? { kind: 'commit', commit: dep.commit }
+        : dep.ref !== undefined
+          ? { kind: 'ref', ref: dep.ref }
+          : { kind: 'version', range: dep.version ?? '*' };
+    const asker = `${info.name}${candidate.version ? ` ${candidate.version}` : ''}`;
+    const path = dep.path ?? (await locateByName(ctx, view, dep.repository, dep.component ?? '', selector, asker));
+    const key = componentKey(dep.repository, path);
+    const name = dep.name ?? dep.component ?? baseName(path);
+    if (!infos.has(key)) {
+      infos.set(key, {
+        key,
+        name,
+        repository: dep.repository,
+        url: repositoryUrl(dep.repository),
+        path,
+        dest: dep.dest ?? path,
+        tagNames: uniq([dep.component ?? name, name, baseName(path)]),
+      });
+    }
+    out.push({
+      key,
+      label: infos.get(key)!.name,
+      constraint: selectorToConstraint(selector),
+      requiredBy: { key: info.key, label: info.name, version: candidate.version },
+    });
+  }
+  return out;
+}
+
+/** Fetches what is missing, once per repository and run thanks to the adapter's per-URL queue. */
+export async function ensure(ctx: EngineContext, repository: string, wants: { commit: string; ref?: string }[]): Promise<void> {
+  const git = ctx.git();
+  const url = repositoryUrl(repository);
+  const missing: { commit: string; ref?: string }[] = [];
+  for (const want of wants) if (!(await git.hasCommit(url, want.commit))) missing.push(want);
+  if (missing.length === 0) return;
+  ctx.reporter.emit({ type: 'fetch', repository });
+  const deep = missing.some((w) => !w.ref);
+  const { fetched } = await git.ensureCommits(url, missing, { deep });
+  ctx.reporter.emit({ type: 'fetched', repository, fetched });
+}
+
+/**
+ * Finds the folder whose component.yaml has `name: NAME`, looking at the commit the selector
+ * would pick (or the default branch). Ambiguity and absence are errors naming the candidates.
+ */
+export async function locateByName(
+  ctx: EngineContext,
+  view: RemoteView,
+  repository: string,
+  name: string,
+  selector: Selector,
+  askedBy: string | null,
+): Promise<string> {
+  const remote = await view.listRefs(repository);
+  let target = pickTarget(remote, selector, [name], repository, '', false);
+  if (!target) {
+    const head = remote.head ? remote.refs.find((r) => r.name === remote.head) : remote.refs.find((r) => r.name === 'HEAD');
+    if (!head) throw noMatchingVersion(name, repository, constraintText(selector), []);
+    target = { commit: head.commit, ref: head.name };
+  }
+  await ensure(ctx, repository, [{ commit: target.commit, ...(target.ref ? { ref: target.ref } : {}) }]);
+  const manifests = await ctx.git().findComponentManifests(repositoryUrl(repository), target.commit);
+  const hits: string[] = [];
+  const named: string[] = [];
+  for (const m of manifests) {
+    let declared: string | undefined;
+    try {
+      declared = parseComponentManifest(new TextDecoder().decode(m.content), `${repository} ${m.folder}/component.yaml`).name;
+    } catch {
+      continue; // a broken component.yaml elsewhere in the repository is not this component's problem
+    }
+    if (declared) named.push(declared);
+    if (declared === name || (declared === undefined && baseName(m.folder) === name)) hits.push(m.folder);
+  }
+  if (hits.length === 1) return hits[0]!;
+  if (hits.length > 1) {
+    throw new ForgeError('E_COMPONENT_AMBIGUOUS', `${hits.length} components in ${repository} are named '${name}': ${hits.join(', ')}.`, {
+      hint: "Say which one with 'path:' (or --path).",
+      exitCode: askedBy ? 1 : 2,
+    });
+  }
+  const who = askedBy ? `${askedBy} needs component '${name}'` : `Component '${name}' was not found`;
+  throw new ForgeError(askedBy ? 'E_DEPENDENCY_MISSING' : 'E_COMPONENT_NOT_FOUND', `${who}, but no component.yaml in ${repository} names it${named.length ? ` (components there: ${[...new Set(named)].sort().join(', ')})` : ''}.`, {
+    hint: askedBy ? 'Fix the dependency upstream, or give its path.' : "Give the folder with --path (or 'path:' in forge.yaml).",
+    data: { conflictType: 'dependency' },
+  });
+}

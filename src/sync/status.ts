@@ -1,0 +1,190 @@
+// `forge sync status`: the state of each component, from the lock's tree id
+// (offline) and one ref listing per repository (online). Never fetches.
+
+import PQueue from 'p-queue';
+import { ForgeError } from '../errors.js';
+import type { EngineContext } from './engine-context.js';
+import { STATUS_ORDER, type ComponentSpec, type LockEntry, type Status } from './model.js';
+import type { PullRequestRecord } from './ports.js';
+import { RemoteView, lockMatchesSpec, selectorOfLock } from './resolution.js';
+import { baseName } from './repository.js';
+import { diffSnapshots, type PathChange } from './snapshot.js';
+
+export interface ComponentStatus {
+  name: string;
+  status: Status;
+  repository: string;
+  path: string;
+  dest: string;
+  constraint: string | null;
+  version: string | null;
+  commit: string | null;
+  upstreamCommit: string | null;
+  latestVersion: string | null;
+  localChanges: string[];
+  behind: boolean;
+  conflicts: { type: string; file: string }[];
+  fork: string | null;
+  pullRequest: string | null;
+  lastSyncAt: string | null;
+  /** Not in the contract's example but useful: direct or pulled in by a dependency. */
+  requiredBy: string[];
+  /** Set when something is wrong that the state alone does not say (not installed, forge.yaml changed, ref gone). */
+  note: string | null;
+  /** With --detailed: each changed file and how. */
+  changes?: { file: string; kind: PathChange['kind'] }[];
+}
+
+export interface StatusReport {
+  components: ComponentStatus[];
+  summary: Record<Status, number>;
+  offline: boolean;
+}
+
+export interface StatusOptions {
+  names: string[];
+  offline: boolean;
+  detailed: boolean;
+}
+
+export async function status(ctx: EngineContext, options: StatusOptions): Promise<StatusReport> {
+  const manifest = await ctx.manifest.read();
+  const lock = await ctx.lock.read();
+  const specs = new Map(manifest.components.map((c) => [c.name, c]));
+  const names = [...new Set([...manifest.components.map((c) => c.name), ...Object.keys(lock.components).sort()])];
+  for (const name of options.names) {
+    if (!names.includes(name)) {
+      throw new ForgeError('E_UNKNOWN_COMPONENT', `No component named '${name}' in forge.yaml or forge.lock.yaml.`, {
+        hint: names.length ? `Known components: ${names.join(', ')}.` : "Add one with 'forge add'.",
+      });
+    }
+  }
+  const selected = options.names.length ? names.filter((n) => options.names.includes(n)) : names;
+  const conflicts = new Map((await ctx.state.conflicts()).map((c) => [c.component, c]));
+  const pullRequests = await ctx.state.pullRequests();
+  const forks = await ctx.state.forks();
+  const view = options.offline ? null : new RemoteView(ctx);
+  const queue = new PQueue({ concurrency: Math.max(1, ctx.concurrency) });
+
+  const components = await Promise.all(
+    selected.map((name) =>
+      queue.add(async () => {
+        const spec = specs.get(name);
+        const entry = lock.components[name];
+        const result = await componentStatus(ctx, view, spec, entry, name, options.detailed);
+        const conflict = conflicts.get(name);
+        if (conflict) result.conflicts = conflict.records.map((r) => ({ type: r.type, file: r.file }));
+        const pr = openPullRequest(pullRequests, name, entry);
+        if (pr) {
+          result.pullRequest = pr.url;
+          result.fork = pr.headRepository !== pr.repository ? pr.headRepository : null;
+        } else {
+          const fork = entry ? forks.find((f) => f.upstream === entry.repository) : undefined;
+          result.fork = fork ? fork.fork : null;
+        }
+        result.status = pickStatus(result, spec, entry);
+        return result;
+      }),
+    ),
+  );
+  const summary = Object.fromEntries(STATUS_ORDER.map((s) => [s, 0])) as Record<Status, number>;
+  for (const c of components) summary[c.status] += 1;
+  return { components, summary, offline: options.offline };
+}
+
+function openPullRequest(prs: PullRequestRecord[], name: string, entry: LockEntry | undefined): PullRequestRecord | undefined {
+  // A pushed change stays "forked" until upstream carries it: the PR is open, or it merged
+  // but the lock has not moved past the commit it was based on.
+  return prs.find((pr) => pr.component === name && (pr.state === 'open' || (pr.state === 'merged' && entry !== undefined && entry.commit === pr.commit)));
+}
+
+function pickStatus(s: ComponentStatus, spec: ComponentSpec | undefined, entry: LockEntry | undefined): Status {
+  if (s.conflicts.length > 0) return 'conflict';
+  if (s.pullRequest) return 'forked';
+  if (s.localChanges.length > 0) return 'modified';
+  if (s.behind) return 'outdated';
+  const pinned = spec ? spec.selector.kind === 'commit' : entry ? selectorOfLock(entry).kind === 'commit' : false;
+  if (pinned || s.note === 'ref-gone') return 'detached';
+  return 'synced';
+}
+
+async function componentStatus(
+  ctx: EngineContext,
+  view: RemoteView | null,
+  spec: ComponentSpec | undefined,
+  entry: LockEntry | undefined,
+  name: string,
+  detailed: boolean,
+): Promise<ComponentStatus> {
+  const path = entry?.path ?? spec?.path ?? '';
+  const dest = entry?.dest ?? spec?.dest ?? spec?.path ?? '';
+  const result: ComponentStatus = {
+    name,
+    status: 'synced',
+    repository: entry?.repository ?? spec?.repository ?? '',
+    path,
+    dest,
+    constraint: entry?.constraint ?? (spec?.selector.kind === 'version' ? spec.selector.range : null),
+    version: entry?.version ?? null,
+    commit: entry?.commit ?? null,
+    upstreamCommit: null,
+    latestVersion: null,
+    localChanges: [],
+    behind: false,
+    conflicts: [],
+    fork: null,
+    pullRequest: null,
+    lastSyncAt: entry?.resolvedAt ?? null,
+    requiredBy: entry?.requiredBy ?? [],
+    note: null,
+  };
+  if (!entry) {
+    // In forge.yaml but never installed: everything upstream is "newer".
+    result.note = 'not installed';
+    result.behind = true;
+    return result;
+  }
+  if (spec && !lockMatchesSpec(spec, entry)) {
+    result.note = 'forge.yaml changed since the last pull';
+    result.behind = true;
+  }
+
+  const local = await ctx.worktree.scan(entry.dest);
+  if (local.tree !== entry.tree) {
+    const base = await ctx.trees.get(entry.tree);
+    if (base) {
+      const changes = diffSnapshots(base, local);
+      result.localChanges = changes.map((c) => c.path);
+      if (detailed) result.changes = changes.map((c) => ({ file: c.path, kind: c.kind }));
+    } else {
+      // The file list of the locked tree is not known locally (fresh clone): the folder differs, say so.
+      result.localChanges = local.files.map((f) => f.path);
+      result.note = result.note ?? 'locked file list unknown offline; listing every file';
+    }
+  }
+
+  if (view) {
+    const selector = spec && lockMatchesSpec(spec, entry) ? spec.selector : selectorOfLock(entry);
+    const tagNames = [...new Set([name, baseName(entry.path)])];
+    if (selector.kind === 'ref') {
+      const newest = await view.newestAllowed(entry.repository, entry.path, selector, tagNames);
+      if (!newest) result.note = 'ref-gone';
+      else {
+        result.upstreamCommit = newest.commit;
+        result.behind = result.behind || newest.commit !== entry.commit;
+      }
+    } else if (selector.kind === 'version') {
+      const newest = await view.newestAllowed(entry.repository, entry.path, selector, tagNames);
+      if (newest) {
+        result.upstreamCommit = newest.commit;
+        result.latestVersion = newest.version ?? null;
+        result.behind = result.behind || newest.commit !== entry.commit;
+      }
+      const remote = await view.listRefs(entry.repository);
+      if (entry.ref && !remote.refs.some((r) => r.name === entry.ref)) result.note = 'ref-gone';
+    } else {
+      result.upstreamCommit = entry.commit;
+    }
+  }
+  return result;
+}
