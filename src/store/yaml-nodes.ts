@@ -2,6 +2,7 @@
 // `commit: 0123...` or `version: 1.10` never turn into numbers) and find the line of a node.
 
 import { isScalar, parseDocument, LineCounter, type Document, type Pair, type YAMLMap } from 'yaml';
+import type { ErrorCode } from '../errors.js';
 import type { FileProblem } from './problems.js';
 
 export interface ParsedYaml {
@@ -10,7 +11,7 @@ export interface ParsedYaml {
 }
 
 /** Parses one YAML document, keeping duplicate keys so we can report them with their lines. */
-export function parseYaml(text: string): { parsed: ParsedYaml; syntax: FileProblem[] } {
+export function parseYaml(text: string, code: ErrorCode = 'E_MANIFEST_INVALID'): { parsed: ParsedYaml; syntax: FileProblem[] } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: true, keepSourceTokens: false });
   const sourceLines = text.split(/\r?\n/);
@@ -20,7 +21,7 @@ export function parseYaml(text: string): { parsed: ParsedYaml; syntax: FileProbl
     const sourceLine = sourceLines[pos.line - 1] ?? '';
     // `version: *` is the most common trap: a bare * starts a YAML alias.
     const hint = /:\s*\*\s*(#.*)?$/.test(sourceLine) ? "; a bare * must be quoted: '*'" : '; check indentation, colons and quotes';
-    return { line: pos.line, column: pos.col, component: null, field: null, message: `YAML syntax error: ${what}${hint}`, code: 'E_MANIFEST_INVALID' };
+    return { line: pos.line, column: pos.col, component: null, field: null, message: `YAML syntax error: ${what}${hint}`, code };
   });
   return { parsed: { doc, lines }, syntax };
 }
