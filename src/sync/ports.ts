@@ -119,7 +119,19 @@ export interface ConflictSet {
   target: LockEntry | null;
   records: ConflictRecord[];
   /** For a stopped --rebase: the step that stopped and the steps still to replay. */
-  rebase?: { stoppedAt: string; remaining: { label: string; files: FileChange[]; base: FileEntry[] }[]; before: FolderState };
+  rebase?: {
+    stoppedAt: string;
+    /** Steps still to replay after the stopped one: each is a patch from `base` to `local` (blobs in the BlobStore). */
+    remaining: RebaseStep[];
+    /** The folder before the pull began, for --abort. */
+    before: FolderState;
+  };
+}
+
+export interface RebaseStep {
+  label: string;
+  base: FileEntry[];
+  local: FileEntry[];
 }
 
 export interface StashEntry {

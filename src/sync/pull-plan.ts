@@ -10,7 +10,7 @@ import type { EngineContext } from './engine-context.js';
 import type { ConflictRecord, FileEntry, LockEntry, Lockfile, Manifest, Snapshot } from './model.js';
 import type { FileChange } from './ports.js';
 import { RemoteView, ensure, resolveGraph, type ResolvedComponent, type ResolveOptions } from './resolution.js';
-import { repositoryId } from './repository.js';
+import { repositoryId, repositoryUrl } from './repository.js';
 import { byPath, changesToReach, diffSnapshots, type PathChange } from './snapshot.js';
 
 export type Strategy = 'merge' | 'rebase' | 'overwrite' | 'stash';
@@ -272,7 +272,7 @@ async function planComponent(
         base: base!,
         local,
         upstream: target,
-        readBase: (e) => git.readBlob(repoUrlOf(c), e.oid),
+        readBase: (e) => git.readBlob(c.url, e.oid),
         readLocal: (e) => readLocalFile(ctx, c.dest, e.path),
         readUpstream: readTarget,
       });
@@ -285,13 +285,9 @@ async function planComponent(
   }
 }
 
-function repoUrlOf(c: ResolvedComponent): string {
-  return c.url;
-}
-
 async function readLockedSnapshot(ctx: EngineContext, old: LockEntry): Promise<Snapshot | null> {
   const git = ctx.git();
-  const url = (await import('./repository.js')).repositoryUrl(old.repository);
+  const url = repositoryUrl(old.repository);
   if (!(await git.hasCommit(url, old.commit))) await ensure(ctx, old.repository, [{ commit: old.commit, ...(old.ref ? { ref: old.ref } : {}) }]);
   const snapshot = await git.readSnapshot(url, old.commit, old.path);
   await ctx.trees.put(snapshot);

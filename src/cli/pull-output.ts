@@ -1,0 +1,81 @@
+// How a pull plan or its result reads in the terminal and in --json.
+
+import type { PullPlan, ComponentPlan } from '../sync/pull-plan.js';
+import { short } from './render.js';
+
+interface Printer {
+  log(line?: string): void;
+}
+
+function label(entry: ComponentPlan['from']): string {
+  if (!entry) return '(none)';
+  return entry.version ? `${entry.version} (${short(entry.commit)})` : short(entry.commit);
+}
+
+export function printPlan(out: Printer, plan: PullPlan, options: { dryRun: boolean; verb?: string }): void {
+  const prefix = options.dryRun ? 'Would ' : '';
+  for (const c of plan.components) {
+    const files = `${c.changes.length} file(s)`;
+    switch (c.action) {
+      case 'no-op':
+        if (c.note) out.log(`${c.name}: ${c.note}`);
+        break;
+      case 'install':
+        out.log(`${options.dryRun ? 'Would install' : 'Installed'} ${c.name} ${label(c.to)} into ${c.dest} (${files})`);
+        break;
+      case 'fast-forward':
+        out.log(`${options.dryRun ? 'Would update' : 'Updating'} ${c.name}: ${label(c.from)} → ${label(c.to)} (${files})`);
+        break;
+      case 'overwrite':
+        out.log(`${prefix}${options.dryRun ? 'overwrite' : 'Overwrote'} ${c.localChanges.length} local change(s) in ${c.name}: ${label(c.from)} → ${label(c.to)}${options.dryRun ? '' : " (kept for 'forge sync undo')"}`);
+        break;
+      case 'stash':
+        out.log(`${options.dryRun ? 'Would stash' : 'Stashed'} ${c.localChanges.length} local change(s) of ${c.name}, ${options.dryRun ? 'then update' : 'updated'} ${label(c.from)} → ${label(c.to)}`);
+        break;
+      case 'merge':
+      case 'rebase':
+      case 'conflict':
+        out.log(`${options.dryRun ? `Would ${c.action === 'rebase' ? 'rebase' : 'merge'}` : c.action === 'rebase' ? 'Rebased' : 'Merging'} ${c.name}: ${label(c.from)} → ${label(c.to)}`);
+        if (c.merged.length) out.log(`Auto-merge successful for: ${c.merged.join(', ')}`);
+        for (const x of c.conflicts) out.log(`Conflict (${x.type}) in: ${x.file}`);
+        if (c.conflicts.length && !options.dryRun) out.log(`Run 'forge sync resolve ${c.name}' to resolve conflicts`);
+        break;
+      case 'remove':
+        out.log(`${options.dryRun ? 'Would remove' : 'Removed'} ${c.name} (${c.dest}): ${c.note ?? ''}`);
+        break;
+      case 'blocked':
+        break;
+    }
+  }
+}
+
+export function printBlocked(out: Printer, plan: PullPlan): void {
+  for (const c of plan.components.filter((x) => x.action === 'blocked')) {
+    out.log(`Warning: Component '${c.name}' has local changes${c.note ? ` (${c.note})` : ''}:`);
+    for (const change of c.localChanges) out.log(`  ${change.kind}: ${c.dest}/${change.path}`);
+    out.log('Options:');
+    out.log(`  1. Stash changes and pull: forge sync pull ${c.name} --stash`);
+    out.log(`  2. Merge with upstream: forge sync pull ${c.name} --merge`);
+    out.log(`  3. Rebase on upstream: forge sync pull ${c.name} --rebase`);
+    out.log(`  4. Overwrite local changes: forge sync pull ${c.name} --overwrite`);
+  }
+}
+
+export function planJson(plan: PullPlan) {
+  return {
+    strategy: plan.strategy,
+    fetched: plan.fetched,
+    components: plan.components.map((c) => ({
+      name: c.name,
+      action: c.action,
+      dest: c.dest,
+      from: c.from ? { version: c.from.version ?? null, commit: c.from.commit } : null,
+      to: c.to ? { version: c.to.version ?? null, commit: c.to.commit, tree: c.to.tree } : null,
+      localChanges: c.localChanges.map((x) => x.path),
+      changes: c.changes.map((x) => ({ action: x.action, path: x.path })),
+      merged: c.merged,
+      conflicts: c.conflicts.map((x) => ({ type: x.type, file: x.file, message: x.message })),
+      ...(c.note ? { note: c.note } : {}),
+    })),
+  };
+}

@@ -1,0 +1,47 @@
+import { Args, Flags } from '@oclif/core';
+import { ForgeCommand } from '../cli/base-command.js';
+import { printPlan, planJson } from '../cli/pull-output.js';
+import { addComponent } from '../sync/manage.js';
+
+export default class Add extends ForgeCommand {
+  static override summary = 'Add a component: write forge.yaml, resolve it, install its files and lock it.';
+  static override examples = [
+    '<%= config.bin %> add github.com/company/crm-tools salesforce-lookup --version ^2.1.0',
+    '<%= config.bin %> add github.com/company/crm-tools lookup --path components/tools/lookup --ref main --dest vendor/lookup',
+  ];
+
+  static override args = {
+    repository: Args.string({ required: true, description: 'Upstream repository (github.com/org/repo or an https:// URL).' }),
+    component: Args.string({ required: true, description: 'Component name (as its component.yaml names it), or the local name with --path.' }),
+  };
+
+  static override flags = {
+    version: Flags.string({ description: 'Semver range over upstream tags (default: ^ of the newest version).', exclusive: ['ref', 'commit'] }),
+    ref: Flags.string({ description: 'Follow a branch instead of versions.', exclusive: ['version', 'commit'] }),
+    commit: Flags.string({ description: 'Pin a full commit id.', exclusive: ['version', 'ref'] }),
+    path: Flags.string({ description: 'Folder upstream (default: found by component.yaml name).' }),
+    dest: Flags.string({ description: 'Folder here (default: same as path).' }),
+    name: Flags.string({ description: 'Local name in forge.yaml (default: COMPONENT).' }),
+    'dry-run': Flags.boolean({ description: 'Show what would be installed, change nothing.' }),
+  };
+
+  async run() {
+    const { args, flags } = await this.parse(Add);
+    return this.withEngine({ mutate: true, concurrency: flags.concurrency }, async (ctx) => {
+      const result = await addComponent(ctx, {
+        repository: args.repository,
+        component: args.component,
+        ...(flags.version !== undefined ? { version: flags.version } : {}),
+        ...(flags.ref !== undefined ? { ref: flags.ref } : {}),
+        ...(flags.commit !== undefined ? { commit: flags.commit } : {}),
+        ...(flags.path !== undefined ? { path: flags.path } : {}),
+        ...(flags.dest !== undefined ? { dest: flags.dest } : {}),
+        ...(flags.name !== undefined ? { name: flags.name } : {}),
+        dryRun: flags['dry-run'],
+      });
+      if (!this.json) printPlan(this, result.plan, { dryRun: flags['dry-run'], verb: 'add' });
+      if (!flags['dry-run']) this.say(`${this.c('green', '✓')} Added ${result.spec.name} to forge.yaml`);
+      return { component: result.spec.name, ...planJson(result.plan), dryRun: flags['dry-run'] };
+    });
+  }
+}

@@ -1,0 +1,96 @@
+// The one place that builds real adapters. Everything is lazy where it can
+// be: `status --offline` never builds the git adapter (nor, later, Octokit).
+
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { ForgeError, registerSecret } from './errors.js';
+import { createGitAdapter } from './git/git-adapter.js';
+import { createWorktree } from './git/worktree.js';
+import { createBlobStore } from './store/blobs.js';
+import { createLockStore } from './store/lockfile.js';
+import { createManifestStore, MANIFEST_FILE } from './store/manifest.js';
+import { acquireProcessLock } from './store/process-lock.js';
+import { createStateStore } from './store/state.js';
+import { createTreeIndex } from './store/tree-index.js';
+import type { EngineContext } from './sync/engine-context.js';
+import type { GitPort, Reporter } from './sync/ports.js';
+
+export interface Environment {
+  [name: string]: string | undefined;
+}
+
+/** GH_TOKEN, GITHUB_TOKEN, FORGE_TOKEN: the first one set wins. */
+export function tokenFrom(env: Environment): string | undefined {
+  for (const name of ['GH_TOKEN', 'GITHUB_TOKEN', 'FORGE_TOKEN']) {
+    const value = env[name];
+    if (value && value.trim() !== '') return value.trim();
+  }
+  return undefined;
+}
+
+export function cacheDirFrom(env: Environment): string {
+  if (env.FORGE_CACHE_DIR) return resolve(env.FORGE_CACHE_DIR);
+  if (env.XDG_CACHE_HOME) return join(resolve(env.XDG_CACHE_HOME), 'forge');
+  return join(homedir(), '.cache', 'forge');
+}
+
+/** The folder holding forge.yaml: the current one or the nearest parent, as npm and cargo look for theirs. */
+export function findRoot(cwd: string): string | null {
+  let dir = resolve(cwd);
+  for (;;) {
+    if (existsSync(join(dir, MANIFEST_FILE))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+export interface ContextOptions {
+  root: string;
+  env: Environment;
+  reporter: Reporter;
+  concurrency?: number;
+}
+
+export function buildContext(options: ContextOptions): EngineContext {
+  const { root, env } = options;
+  const forgeDir = join(root, '.forge');
+  const token = tokenFrom(env);
+  registerSecret(token);
+  let git: GitPort | undefined;
+  return {
+    manifest: createManifestStore(root),
+    lock: createLockStore(root),
+    state: createStateStore(forgeDir),
+    blobs: createBlobStore(join(forgeDir, 'blobs')),
+    trees: createTreeIndex(join(forgeDir, 'trees')),
+    worktree: createWorktree({ root, statCachePath: join(forgeDir, 'stat-cache.json') }),
+    git: () => {
+      git ??= createGitAdapter({
+        cacheDir: cacheDirFrom(env),
+        ...(token ? { token } : {}),
+        nativeGit: env.FORGE_NATIVE_GIT === '0' ? false : 'auto',
+      });
+      return git;
+    },
+    clock: { now: () => new Date() },
+    reporter: options.reporter,
+    concurrency: options.concurrency ?? 8,
+  };
+}
+
+/** Finds the workspace or says how to make one. */
+export function requireRoot(cwd: string): string {
+  const root = findRoot(cwd);
+  if (!root) {
+    throw new ForgeError('E_MANIFEST_MISSING', `No forge.yaml in ${cwd} or any parent folder.`, {
+      hint: "Run 'forge init' to start one here.",
+    });
+  }
+  return root;
+}
+
+export async function lockWorkspace(root: string, command: string) {
+  return acquireProcessLock(join(root, '.forge'), { command });
+}

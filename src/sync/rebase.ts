@@ -1,0 +1,144 @@
+// forge sync pull --rebase: local changes replayed onto upstream as patches,
+// one per consumer-repository commit that touched the folder since it was
+// last synced, then the uncommitted changes. Each patch is a three-way step
+// (base: the state before the patch, local: after it, upstream: what has been
+// built so far). A conflicting step stops the rebase; `forge sync resolve`
+// continues it and `--abort` puts everything back.
+
+import { ForgeError } from '../errors.js';
+import { applyPlan, filesAfter, type ApplyResult } from './apply.js';
+import type { EngineContext } from './engine-context.js';
+import type { FileEntry, LockEntry } from './model.js';
+import type { FileChange, FolderState, RebaseStep } from './ports.js';
+import { mergeSnapshots, readLocalFile, type ComponentPlan, type PullPlan } from './pull-plan.js';
+import { repositoryUrl } from './repository.js';
+import { byPath } from './snapshot.js';
+
+type FileMap = Map<string, { mode: FileEntry['mode']; content: Uint8Array }>;
+
+async function putFiles(ctx: EngineContext, files: FileMap): Promise<FileEntry[]> {
+  const out: FileEntry[] = [];
+  for (const [path, f] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    out.push({ path, mode: f.mode, oid: await ctx.blobs.put(f.content) });
+  }
+  return out;
+}
+
+/** The patches to replay for one component, oldest first; blobs stored in the BlobStore. */
+async function rebaseSteps(ctx: EngineContext, c: ComponentPlan, since: string): Promise<RebaseStep[]> {
+  const steps: RebaseStep[] = [];
+  const commits = ctx.worktree.commitsTouching ? await ctx.worktree.commitsTouching(c.dest, since) : [];
+  let last: FileEntry[] | null = null;
+  for (const commit of commits) {
+    const base = await putFiles(ctx, commit.parentFiles);
+    const local = await putFiles(ctx, commit.files);
+    steps.push({ label: `commit ${commit.oid.slice(0, 7)} ${commit.message.split('\n')[0] ?? ''}`.trim(), base, local });
+    last = local;
+  }
+  // Uncommitted changes: from the last commit's files (or the locked tree) to the folder.
+  const working: FileEntry[] = [];
+  for (const f of c.local.files) working.push({ ...f, oid: await ctx.blobs.put(await readLocalFile(ctx, c.dest, f.path)) });
+  const from = last ?? (await lockedFiles(ctx, c.from!));
+  if (!sameFiles(from, working)) steps.push({ label: 'uncommitted changes', base: from, local: working });
+  return steps;
+}
+
+async function lockedFiles(ctx: EngineContext, entry: LockEntry): Promise<FileEntry[]> {
+  const snapshot = await ctx.trees.get(entry.tree);
+  if (!snapshot) throw new ForgeError('E_INTERNAL', `The file list of ${entry.name}'s locked tree is missing.`, { hint: 'Run the pull again.' });
+  // Locked files come from upstream; keep their blobs in the store so every step reads one place.
+  const git = ctx.git();
+  for (const f of snapshot.files) await ctx.blobs.put(await git.readBlob(repositoryUrl(entry.repository), f.oid));
+  return snapshot.files;
+}
+
+function sameFiles(a: readonly FileEntry[], b: readonly FileEntry[]): boolean {
+  if (a.length !== b.length) return false;
+  const map = byPath(a);
+  return b.every((f) => map.get(f.path)?.oid === f.oid && map.get(f.path)?.mode === f.mode);
+}
+
+export interface ReplayOutcome {
+  files: FileEntry[];
+  changes: FileChange[];
+  merged: string[];
+  conflicts: ComponentPlan['conflicts'];
+  stoppedAt: string | null;
+  remaining: RebaseStep[];
+}
+
+/** Replays steps onto `onto` (blobs in the BlobStore); stops at the first conflicting step. */
+export async function replay(ctx: EngineContext, onto: FileEntry[], steps: RebaseStep[], current: FileEntry[]): Promise<ReplayOutcome> {
+  const read = (e: FileEntry) => ctx.blobs.get(e.oid);
+  let built = onto;
+  const merged = new Set<string>();
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
+    const result = await mergeSnapshots(null, { base: step.base, local: step.local, upstream: built, readBase: read, readLocal: read, readUpstream: read });
+    // mergeSnapshots describes changes relative to the local side; rebuild the full result.
+    const resultFiles = filesAfter(step.local, result.changes);
+    for (const change of result.changes) if (change.action === 'write') await ctx.blobs.put(change.content);
+    result.merged.forEach((m) => merged.add(m));
+    built = resultFiles;
+    if (result.conflicts.length > 0) {
+      return { files: built, changes: await toChanges(ctx, current, built), merged: [...merged], conflicts: result.conflicts, stoppedAt: step.label, remaining: steps.slice(i + 1) };
+    }
+  }
+  return { files: built, changes: await toChanges(ctx, current, built), merged: [...merged], conflicts: [], stoppedAt: null, remaining: [] };
+}
+
+async function toChanges(ctx: EngineContext, current: readonly FileEntry[], target: readonly FileEntry[]): Promise<FileChange[]> {
+  const have = byPath(current);
+  const want = byPath(target);
+  const out: FileChange[] = [];
+  for (const f of current) if (!want.has(f.path)) out.push({ action: 'delete', path: f.path });
+  for (const f of target) {
+    const h = have.get(f.path);
+    if (h && h.oid === f.oid && h.mode === f.mode) continue;
+    out.push({ action: 'write', path: f.path, mode: f.mode, content: await ctx.blobs.get(f.oid) });
+  }
+  return out;
+}
+
+/** Replaces the merge results of rebasing components in the plan with a commit-by-commit replay, then applies. */
+export async function rebaseComponents(ctx: EngineContext, plan: PullPlan): Promise<ApplyResult> {
+  const stops = new Map<string, { stoppedAt: string; remaining: RebaseStep[]; before: FolderState }>();
+  const components: ComponentPlan[] = [];
+  for (const c of plan.components) {
+    if ((c.action !== 'rebase' && c.action !== 'conflict') || !c.from || !c.target) {
+      components.push(c);
+      continue;
+    }
+    const since = await lastSyncTime(ctx, c.name, c.from);
+    const steps = await rebaseSteps(ctx, c, since);
+    const git = ctx.git();
+          for (const f of c.target.files) await ctx.blobs.put(await git.readBlob(repositoryUrl(c.to!.repository), f.oid));
+    const outcome = await replay(ctx, c.target.files, steps, c.local.files);
+    components.push({
+      ...c,
+      action: outcome.conflicts.length ? 'conflict' : 'rebase',
+      changes: outcome.changes,
+      merged: outcome.merged,
+      conflicts: outcome.conflicts,
+      note: outcome.stoppedAt ? `rebase stopped at ${outcome.stoppedAt}` : `replayed ${steps.length} step(s)`,
+    });
+    if (outcome.stoppedAt) stops.set(c.name, { stoppedAt: outcome.stoppedAt, remaining: outcome.remaining, before: { lock: c.from, files: c.local.files } });
+  }
+  const rebased: PullPlan = { ...plan, components };
+  const result = await applyPlan(ctx, rebased, { op: 'rebase' });
+  for (const [name, stop] of stops) {
+    const sets = await ctx.state.conflicts();
+    const set = sets.find((s) => s.component === name);
+    if (set) await ctx.state.setConflicts(name, { ...set, operation: 'rebase', rebase: stop });
+  }
+  return result;
+}
+
+/** When the component was last synced: its newest pull-like history entry, else the lock's resolvedAt. */
+async function lastSyncTime(ctx: EngineContext, name: string, entry: LockEntry): Promise<string> {
+  const history = await ctx.state.history(name);
+  const syncs = history.filter((h) => !h.undone && ['add', 'pull', 'merge', 'rebase', 'overwrite', 'stash', 'resolve'].includes(h.op));
+  const newest = syncs.map((h) => h.at).sort().pop();
+  return newest ?? entry.resolvedAt;
+}
+
