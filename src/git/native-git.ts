@@ -1,0 +1,91 @@
+// The native git fast path: only for the first, heavy transfer into an empty
+// cache repository, where isomorphic-git is several times slower and holds the
+// whole pack in memory. Everything else (and every failure) goes through
+// isomorphic-git, which gives structured errors.
+
+import { spawn } from 'node:child_process';
+
+export interface NativeGitRun {
+  code: number;
+  stderr: string;
+}
+
+let versionProbe: Promise<boolean> | undefined;
+
+/** True when `git` >= 2.38 is on PATH (probed once per process, asynchronously). */
+export function nativeGitAvailable(): Promise<boolean> {
+  versionProbe ??= run(['--version'], {}).then(
+    (result) => {
+      const match = /git version (\d+)\.(\d+)/.exec(result.stdout);
+      if (result.code !== 0 || !match) return false;
+      const [major, minor] = [Number(match[1]), Number(match[2])];
+      return major > 2 || (major === 2 && minor >= 38);
+    },
+    () => false,
+  );
+  return versionProbe;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv): Promise<NativeGitRun & { stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => {
+      // Keep the tail only: progress output can be long.
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+/**
+ * `git fetch` into the bare cache repository. The token travels in an
+ * Authorization header set through GIT_CONFIG_* environment variables: never in
+ * argv (visible in `ps`), the URL or a config file.
+ */
+export async function nativeFetch(options: {
+  gitdir: string;
+  url: string;
+  refspecs: string[];
+  depth?: number;
+  token?: string;
+  userAgent?: string;
+}): Promise<NativeGitRun> {
+  const config: [string, string][] = [
+    ['gc.auto', '0'],
+    ['maintenance.auto', 'false'],
+    ['fetch.writeCommitGraph', 'false'],
+  ];
+  if (options.token) {
+    const basic = Buffer.from(`x-access-token:${options.token}`).toString('base64');
+    config.push(['http.extraHeader', `Authorization: Basic ${basic}`]);
+  }
+  if (options.userAgent) config.push(['http.userAgent', options.userAgent]);
+  const env: NodeJS.ProcessEnv = {
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_ASKPASS: '',
+    SSH_ASKPASS: '',
+    GIT_CONFIG_COUNT: String(config.length),
+  };
+  config.forEach(([key, value], i) => {
+    env[`GIT_CONFIG_KEY_${i}`] = key;
+    env[`GIT_CONFIG_VALUE_${i}`] = value;
+  });
+  const args = [
+    `--git-dir=${options.gitdir}`,
+    'fetch',
+    '--quiet',
+    '--no-tags',
+    '--no-write-fetch-head',
+    '--update-head-ok',
+    ...(options.depth ? [`--depth=${options.depth}`] : []),
+    '--',
+    options.url,
+    ...options.refspecs,
+  ];
+  const { code, stderr } = await run(args, env);
+  return { code, stderr };
+}
