@@ -4,12 +4,15 @@
 //
 // Backtracking search with the most constrained package chosen next, forward
 // checking, conflict-directed backjumping and learned nogoods. Every dead end
-// carries its conflict set: the packages whose choices caused it. A level
-// whose own package is not in the conflict set of a failure cannot fix it by
-// trying another candidate, so it jumps straight back; a level that tried
-// everything records the union as a nogood no later branch repeats. Dead ends
-// also carry a sentence for people; the first one met (on the path of the
-// preferred, newest candidates) explains a failure.
+// carries its conflict: a set of facts that together leave no way out, each
+// fact either "package P is at candidate C" or "something requires P with
+// constraint X" (the second one is what makes learning pay: it holds for every
+// version of the dependent that asks the same thing). A level none of whose
+// facts are in a conflict cannot fix it by trying another candidate, so the
+// search jumps straight back; a level that tried everything records the union
+// as a nogood no later branch repeats. Dead ends also carry a sentence for
+// people; the first one met (on the path of the preferred, newest candidates)
+// explains a failure.
 
 import semver from 'semver';
 import { ForgeError, isForgeError } from '../errors.js';
@@ -93,7 +96,9 @@ export type SolveResult = SolveSuccess | SolveFailure;
 const MISSING_CODES = new Set(['E_DEPENDENCY_MISSING', 'E_COMPONENT_NOT_FOUND', 'E_REF_NOT_FOUND', 'E_COMMIT_NOT_FOUND', 'E_REPO_NOT_FOUND']);
 
 type Fetched = { ok: true; list: Candidate[] } | { ok: false; error: ForgeError | null };
-type Conflict = Set<string>;
+/** Fact id -> search depth at which the fact became true (facts true at the root are left out). */
+type Conflict = Map<string, number>;
+type Fact = { type: 'assigned'; key: string; id: string } | { type: 'required'; key: string; constraint: string };
 type Explanation = Omit<SolveFailure, 'ok'>;
 
 /** Resolves `roots` (forge.yaml's requirements) into one candidate per package. */
@@ -203,9 +208,9 @@ export async function solve(roots: readonly Requirement[], provider: Provider, o
 
   // --- explanations -------------------------------------------------------------------
   let firstFailure: Explanation | null = null;
-  const failWith = (conflict: Iterable<string>, explanation: Explanation): Conflict => {
+  const failWith = (conflict: Conflict, explanation: Explanation): Conflict => {
     firstFailure ??= explanation;
-    return new Set(conflict);
+    return conflict;
   };
   const candidateText = (c: Candidate): string => c.version ?? (c.ref ? c.ref.replace(/^refs\/(heads|tags)\//, '') : c.commit.slice(0, 7));
   const who = (req: Requirement): string => {
@@ -218,8 +223,6 @@ export async function solve(roots: readonly Requirement[], provider: Provider, o
     return c.kind === 'version' ? c.range : c.kind === 'ref' ? `at ref ${c.ref}` : `at commit ${c.commit.slice(0, 7)}`;
   };
   const needs = (req: Requirement): string => `${who(req)} needs ${req.label} ${constraintText(req)}`;
-  const introducers = (reqs: readonly Requirement[]): string[] =>
-    reqs.flatMap((r) => (r.requiredBy ? [r.requiredBy.key] : []));
   const explanation = (kind: Explanation['kind'], code: SolveFailureCode, chain: string[], reqs: readonly Requirement[]): Explanation => ({
     kind,
     code,
@@ -265,7 +268,7 @@ export async function solve(roots: readonly Requirement[], provider: Provider, o
   /** The requirements on an unassigned `key` exclude every candidate. */
   const emptyDomain = (key: string): Conflict => {
     const subset = clashingSubset(key);
-    return failWith(introducers(subset), explainClash(key, subset));
+    return failWith(requiredFacts(subset), explainClash(key, subset));
   };
   /** A new requirement on `key`, already assigned, that its candidate does not meet. */
   const assignedClash = (key: string, req: Requirement): Conflict => {
@@ -274,7 +277,7 @@ export async function solve(roots: readonly Requirement[], provider: Provider, o
     if (!anyFits) return emptyDomain(key);
     const chosen = assigned.get(key)!;
     const chain = [needs(req), `${labelOf(key)} ${candidateText(chosen)} was chosen because every other choice fails`];
-    return failWith([req.requiredBy!.key, key], explanation('version', 'E_VERSION_CONFLICT', chain, [req]));
+    return failWith(union(assignedFacts([key]), requiredFacts([req])), explanation('version', 'E_VERSION_CONFLICT', chain, [req]));
   };
   const missing = (req: Requirement, error: ForgeError | null): Explanation => {
     const what =
@@ -307,7 +310,11 @@ export async function solve(roots: readonly Requirement[], provider: Provider, o
     };
     return visit(start) ? path : null;
   };
-  const explainCycle = (cycle: string[]): Explanation => {
+  const explainCycle = (found: string[]): Explanation => {
+    // Start where the user will recognise it: the package that came into the graph first.
+    const ring = found.slice(0, -1);
+    const first = ring.reduce((best, k, i) => ((activation.get(k) ?? 0) < (activation.get(ring[best]!) ?? 0) ? i : best), 0);
+    const cycle = [...ring.slice(first), ...ring.slice(0, first), ring[first]!];
     const names = cycle.map(labelOf);
     const steps = cycle.slice(0, -1).map((key, i) => {
       const req = (depsOf.get(key) ?? []).find((d) => d.key === cycle[i + 1]);
@@ -322,33 +329,77 @@ export async function solve(roots: readonly Requirement[], provider: Provider, o
     };
   };
 
-  // --- learned nogoods ----------------------------------------------------------------
-  const nogoods = new Map<string, Map<string, string>[]>();
-  const learn = (conflict: Conflict): void => {
-    const entries = new Map<string, string>();
-    for (const key of conflict) {
-      const c = assigned.get(key);
-      if (!c) return; // not a statement about the current assignment: keep nothing
-      entries.set(key, identity(c));
+  // --- facts and learned nogoods -----------------------------------------------------
+  const depth = new Map<string, number>();
+  const facts = new Map<string, Fact>();
+  const constraintId = (req: Requirement): string => {
+    const c = req.constraint;
+    return c.kind === 'version' ? `version ${c.range}` : c.kind === 'ref' ? `ref ${c.ref}` : `commit ${c.commit}`;
+  };
+  const register = (fact: Fact): string => {
+    const id = fact.type === 'assigned' ? `a\0${fact.key}\0${fact.id}` : `r\0${fact.key}\0${fact.constraint}`;
+    if (!facts.has(id)) facts.set(id, fact);
+    return id;
+  };
+  /** Depth at which a fact became true in the current state; -1: true at the root; null: false. */
+  const levelOf = (fact: Fact): number | null => {
+    if (fact.type === 'assigned') {
+      const c = assigned.get(fact.key);
+      return c && identity(c) === fact.id ? depth.get(fact.key)! : null;
     }
-    for (const [key, id] of entries) {
-      const slot = `${key}\0${id}`;
-      const list = nogoods.get(slot) ?? [];
-      list.push(entries);
-      nogoods.set(slot, list);
+    let level: number | null = null;
+    for (const r of reqsOn.get(fact.key) ?? []) {
+      if (constraintId(r) !== fact.constraint) continue;
+      const at = r.requiredBy ? depth.get(r.requiredBy.key)! : -1;
+      if (level === null || at < level) level = at;
+    }
+    return level;
+  };
+  const add = (conflict: Conflict, fact: Fact): Conflict => {
+    const level = levelOf(fact);
+    if (level !== null && level >= 0) conflict.set(register(fact), level);
+    return conflict;
+  };
+  const requiredFacts = (reqs: readonly Requirement[]): Conflict => {
+    const conflict: Conflict = new Map();
+    for (const r of reqs) add(conflict, { type: 'required', key: r.key, constraint: constraintId(r) });
+    return conflict;
+  };
+  const assignedFacts = (keys: readonly string[]): Conflict => {
+    const conflict: Conflict = new Map();
+    for (const key of keys) add(conflict, { type: 'assigned', key, id: identity(assigned.get(key)!) });
+    return conflict;
+  };
+  const union = (a: Conflict, b: Conflict): Conflict => {
+    for (const [id, level] of b) a.set(id, level);
+    return a;
+  };
+
+  const nogoods = new Map<string, string[][]>();
+  const learn = (conflict: Conflict): void => {
+    const members = [...conflict.keys()];
+    for (const id of members) {
+      const list = nogoods.get(id) ?? [];
+      list.push(members);
+      nogoods.set(id, list);
     }
   };
-  const knownNogood = (key: string, candidate: Candidate): Conflict | null => {
-    for (const entries of nogoods.get(`${key}\0${identity(candidate)}`) ?? []) {
-      let all = true;
-      for (const [k, id] of entries) {
-        const c = assigned.get(k);
-        if (!c || identity(c) !== id) {
-          all = false;
-          break;
+  /** A learned nogood that the facts made true by the latest step complete. */
+  const knownNogood = (fresh: readonly Fact[]): Conflict | null => {
+    for (const fact of fresh) {
+      for (const members of nogoods.get(register(fact)) ?? []) {
+        const conflict: Conflict = new Map();
+        let holds = true;
+        for (const id of members) {
+          const level = levelOf(facts.get(id)!);
+          if (level === null) {
+            holds = false;
+            break;
+          }
+          if (level >= 0) conflict.set(id, level);
         }
+        if (holds) return conflict;
       }
-      if (all) return new Set(entries.keys());
     }
     return null;
   };
@@ -371,27 +422,31 @@ export async function solve(roots: readonly Requirement[], provider: Provider, o
     }
     if (best === null) return null;
     const { key, choices } = best;
-    const conflict = new Set(introducers(reqsOn.get(key) ?? []));
+    const level = assigned.size;
+    const conflict = requiredFacts(reqsOn.get(key) ?? []);
     for (const candidate of choices) {
-      const result = await tryCandidate(key, candidate);
+      const result = await tryCandidate(key, candidate, level);
       if (result === null) return null;
-      if (!result.has(key)) return result; // another choice here cannot help: jump back
-      for (const k of result) if (k !== key) conflict.add(k);
+      // Facts at this depth follow from this choice; without any, another choice cannot help: jump back.
+      if (![...result.values()].some((l) => l >= level)) return result;
+      for (const [id, l] of result) if (l < level) conflict.set(id, l);
     }
     learn(conflict);
     return conflict;
   };
 
-  const tryCandidate = async (key: string, candidate: Candidate): Promise<Conflict | null> => {
+  const tryCandidate = async (key: string, candidate: Candidate, level: number): Promise<Conflict | null> => {
     const mark = undoLog.length;
     const fail = (conflict: Conflict): Conflict => {
       rollback(mark);
       return conflict;
     };
     assigned.set(key, candidate);
-    undoLog.push(() => assigned.delete(key));
-    const known = knownNogood(key, candidate);
-    if (known) return fail(known);
+    depth.set(key, level);
+    undoLog.push(() => {
+      assigned.delete(key);
+      depth.delete(key);
+    });
 
     let declared: Requirement[];
     try {
@@ -399,7 +454,7 @@ export async function solve(roots: readonly Requirement[], provider: Provider, o
     } catch (error) {
       if (!isForgeError(error) || !MISSING_CODES.has(error.code)) throw error;
       const chain = [`${labelOf(key)} ${candidateText(candidate)} needs a component that cannot be found: ${error.message.replace(/\.$/, '')}`];
-      return fail(failWith([key], explanation('dependency', 'E_DEPENDENCY_MISSING', chain, [{ key, label: labelOf(key), constraint: { kind: 'commit', commit: candidate.commit }, requiredBy: { key, label: labelOf(key), version: candidate.version } }])));
+      return fail(failWith(assignedFacts([key]), explanation('dependency', 'E_DEPENDENCY_MISSING', chain, [{ key, label: labelOf(key), constraint: { kind: 'commit', commit: candidate.commit }, requiredBy: { key, label: labelOf(key), version: candidate.version } }])));
     }
     const deps = declared.map<Requirement>((d) => ({
       key: d.key,
@@ -411,19 +466,25 @@ export async function solve(roots: readonly Requirement[], provider: Provider, o
     undoLog.push(() => depsOf.delete(key));
 
     for (const dep of deps) {
-      if (dep.key === key) return fail(failWith([key], explainCycle([key, key])));
+      if (dep.key === key) return fail(failWith(assignedFacts([key]), explainCycle([key, key])));
     }
     for (const dep of deps) {
       const f = await ensureFetched(dep);
-      if (!f.ok) return fail(failWith([key], missing(dep, f.error)));
+      if (!f.ok) {
+        addRequirement(dep);
+        return fail(failWith(requiredFacts([dep]), missing(dep, f.error)));
+      }
     }
     for (const dep of deps) addRequirement(dep);
+    const fresh: Fact[] = [{ type: 'assigned', key, id: identity(candidate) }, ...deps.map<Fact>((d) => ({ type: 'required', key: d.key, constraint: constraintId(d) }))];
+    const known = knownNogood(fresh);
+    if (known) return fail(known);
     for (const dep of deps) {
       const chosen = assigned.get(dep.key);
       if (chosen && !satisfies(chosen, dep)) return fail(assignedClash(dep.key, dep));
     }
     const cycle = cycleThrough(key);
-    if (cycle) return fail(failWith(cycle, explainCycle(cycle)));
+    if (cycle) return fail(failWith(assignedFacts(cycle), explainCycle(cycle)));
     for (const dep of deps) {
       if (!assigned.has(dep.key) && choicesFor(dep.key).length === 0) return fail(emptyDomain(dep.key));
     }

@@ -14,11 +14,12 @@ import { mergeSnapshots, readLocalFile, type ComponentPlan, type PullPlan } from
 import { repositoryUrl } from './repository.js';
 import { byPath } from './snapshot.js';
 
-type FileMap = Map<string, { mode: FileEntry['mode']; content: Uint8Array }>;
+type FileMap = Map<string, { mode: FileEntry['mode']; content: Uint8Array } | null>;
 
 async function putFiles(ctx: EngineContext, files: FileMap): Promise<FileEntry[]> {
   const out: FileEntry[] = [];
   for (const [path, f] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (f === null) continue; // absent at that commit
     out.push({ path, mode: f.mode, oid: await ctx.blobs.put(f.content) });
   }
   return out;

@@ -266,7 +266,7 @@ export async function resolveGraph(
 
   const result = await solve(roots, provider, { locked, unlock });
   if (!result.ok) {
-    throw new ForgeError(result.kind === 'version' ? 'E_VERSION_CONFLICT' : result.kind === 'cycle' ? 'E_DEPENDENCY_CYCLE' : 'E_DEPENDENCY_MISSING', result.message, {
+    throw new ForgeError(result.code, result.message, {
       hint: result.kind === 'version' ? 'Loosen a range in forge.yaml, or pin one of these components to an older version.' : 'Fix the dependency upstream, or pin a version that does not have it.',
       data: { conflictType: result.kind === 'version' ? 'version' : 'dependency', chain: result.chain },
       exitCode: result.fromManifest ? 2 : 1,

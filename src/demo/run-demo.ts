@@ -1,0 +1,160 @@
+// forge demo: the main job end to end, on sample upstream repositories served
+// over loopback by `git http-backend`. Runs the real CLI (a child process per
+// step, exactly what a user would type) so what it prints is what users see.
+// Needs git, no network and no token.
+
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startGitServer } from './git-http-server.js';
+import { commitToRepo, git, makeRepo } from './repo-builder.js';
+
+export interface DemoOptions {
+  /** Where to print (the command's log). */
+  write: (line: string) => void;
+  colors: boolean;
+  /** Keep the temp folder (printed at the end) instead of removing it. */
+  keep: boolean;
+}
+
+export interface DemoStep {
+  command: string;
+  exitCode: number;
+  expectedExitCode: number;
+}
+
+export interface DemoResult {
+  workspace: string;
+  steps: DemoStep[];
+  ok: boolean;
+}
+
+const bin = resolve(fileURLToPath(new URL('../../bin/run.js', import.meta.url)));
+
+const lookupYaml = (version: string, extra: string, emailRange: string, base: string) => `name: salesforce-lookup
+version: ${version}
+description: Looks up Salesforce accounts and contacts for an agent.
+config:
+  timeout: 30
+  retry_count: 3${extra}
+dependencies:
+  - repository: ${base}/communication.git
+    component: email-composer
+    version: ${emailRange}
+`;
+
+const emailYaml = (version: string) => `name: email-composer
+version: ${version}
+description: Drafts follow-up emails.
+`;
+
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const { write } = options;
+  const bold = (s: string) => (options.colors ? `\u001b[1m${s}\u001b[22m` : s);
+  const dim = (s: string) => (options.colors ? `\u001b[2m${s}\u001b[22m` : s);
+  const root = await mkdtemp(join(tmpdir(), 'forge-demo-'));
+  const upstreams = join(root, 'upstream');
+  const workspace = join(root, 'my-agent');
+  const cache = join(root, 'cache');
+  await mkdir(upstreams, { recursive: true });
+  await mkdir(workspace, { recursive: true });
+  const server = await startGitServer({ root: upstreams });
+  const steps: DemoStep[] = [];
+  const env = { ...process.env, FORGE_CACHE_DIR: cache, NO_COLOR: options.colors ? '' : '1', CI: '1' };
+  delete env.GH_TOKEN;
+  delete env.GITHUB_TOKEN;
+  delete env.FORGE_TOKEN;
+
+  const narrate = (text: string) => {
+    write('');
+    write(dim(`# ${text}`));
+  };
+  const forge = async (args: string[], expectedExitCode = 0) => {
+    write(bold(`$ forge ${args.join(' ')}`));
+    const { code, output } = await run(process.execPath, [bin, ...args], workspace, env);
+    for (const line of output.replace(/\n$/, '').split('\n')) if (line !== '') write(line);
+    steps.push({ command: `forge ${args.join(' ')}`, exitCode: code, expectedExitCode });
+    if (code !== expectedExitCode) throw new Error(`'forge ${args.join(' ')}' exited with ${code}, expected ${expectedExitCode}`);
+  };
+  const editFile = async (path: string, from: string, to: string) => {
+    const { readFile } = await import('node:fs/promises');
+    const file = join(workspace, path);
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.replace(from, to));
+  };
+
+  try {
+    const base = server.url;
+    narrate(`Upstream repositories served on ${base} by git http-backend: crm-tools (salesforce-lookup 2.1.0, 2.1.3) and communication (email-composer 1.3.0, 1.3.2, 1.4.0)`);
+    await makeRepo(upstreams, 'communication', {
+      files: { 'components/email-composer/component.yaml': emailYaml('1.3.0'), 'components/email-composer/prompt.md': 'Write a short, friendly follow-up email.\n' },
+      tag: 'email-composer@1.3.0',
+      message: 'email-composer 1.3.0',
+    });
+    await commitToRepo(upstreams, 'communication', { files: { 'components/email-composer/component.yaml': emailYaml('1.3.2') }, tag: 'email-composer@1.3.2', message: 'email-composer 1.3.2' });
+    await commitToRepo(upstreams, 'communication', { files: { 'components/email-composer/component.yaml': emailYaml('1.4.0') }, tag: 'email-composer@1.4.0', message: 'email-composer 1.4.0' });
+    const lookupFiles = (version: string, extra = '') => ({
+      'components/tools/salesforce-lookup/component.yaml': lookupYaml(version, extra, '~1.3.0', base),
+      'components/tools/salesforce-lookup/lookup.py': 'def lookup(account_id):\n    """Find an account by id."""\n    return {"id": account_id}\n',
+      'components/tools/salesforce-lookup/run.sh': { content: '#!/bin/sh\nexec python3 lookup.py "$@"\n', mode: '100755' as const },
+    });
+    await makeRepo(upstreams, 'crm-tools', { files: lookupFiles('2.1.0'), tag: 'v2.1.0', message: 'salesforce-lookup 2.1.0' });
+    await commitToRepo(upstreams, 'crm-tools', { files: lookupFiles('2.1.3'), tag: 'v2.1.3', message: 'salesforce-lookup 2.1.3' });
+
+    narrate('A consumer repository starts a workspace and adds a component; its dependency comes with it');
+    await git(['init', '-q', '-b', 'main'], { cwd: workspace });
+    await forge(['init']);
+    await forge(['add', `${base}/crm-tools.git`, 'salesforce-lookup', '--version', '^2.1.0']);
+    await forge(['graph']);
+    await forge(['sync', 'status']);
+
+    narrate('A local edit: a longer timeout for our enterprise accounts');
+    await forge(['dev', 'edit', 'salesforce-lookup', '--field', 'config.timeout', '--value', '60']);
+    await forge(['dev', 'diff', 'salesforce-lookup']);
+
+    narrate('Upstream releases 2.1.4: a new field in component.yaml and a fix in lookup.py');
+    const v214 = lookupFiles('2.1.4', '\n  max_results: 50');
+    v214['components/tools/salesforce-lookup/lookup.py'] = 'def lookup(account_id):\n    """Find an account by id."""\n    return {"id": account_id, "source": "salesforce"}\n';
+    await commitToRepo(upstreams, 'crm-tools', { files: v214, tag: 'v2.1.4', message: 'salesforce-lookup 2.1.4' });
+    await forge(['sync', 'status']);
+    narrate('A plain pull refuses to touch local edits and lists the options');
+    await forge(['sync', 'pull', 'salesforce-lookup'], 1);
+    narrate('--merge: a three-way merge per file keeps the local edit and takes upstream changes');
+    await forge(['sync', 'pull', 'salesforce-lookup', '--merge']);
+    await forge(['sync', 'status']);
+
+    narrate('Upstream 2.1.5 changes the same field to 45: a real conflict');
+    const v215 = lookupFiles('2.1.5', '\n  max_results: 50');
+    v215['components/tools/salesforce-lookup/component.yaml'] = v215['components/tools/salesforce-lookup/component.yaml'].replace('timeout: 30', 'timeout: 45');
+    v215['components/tools/salesforce-lookup/lookup.py'] = v214['components/tools/salesforce-lookup/lookup.py'];
+    await commitToRepo(upstreams, 'crm-tools', { files: v215, tag: 'v2.1.5', message: 'salesforce-lookup 2.1.5' });
+    await forge(['sync', 'pull', 'salesforce-lookup', '--merge'], 1);
+    await forge(['sync', 'conflicts', 'list']);
+    await forge(['sync', 'status']);
+    narrate('Settle it: our side of the conflicting hunk, upstream changes everywhere else');
+    await forge(['sync', 'resolve', 'salesforce-lookup', '--prefer-local']);
+    await forge(['sync', 'status', 'salesforce-lookup', '--detailed']);
+    narrate('Everything forge did is logged, and each step can be undone');
+    await forge(['sync', 'log', 'salesforce-lookup']);
+    void editFile;
+    write('');
+    write(bold('Demo complete.') + (options.keep ? ` Workspace kept at ${workspace}` : ''));
+    return { workspace, steps, ok: true };
+  } finally {
+    await server.stop();
+    if (!options.keep) await rm(root, { recursive: true, force: true });
+  }
+}
+
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code: code ?? 1, output }));
+  });
+}

@@ -1,0 +1,455 @@
+// WorktreePort over node:fs: the consumer repository's component folders.
+//
+// - scan() hashes a folder exactly as `git add -A && git write-tree` would: symlinks are never
+//   followed (a link is a file of mode 120000 whose content is its target), any x bit makes
+//   a file 100755, empty folders do not exist. A stat cache (JSON, keyed by path relative to
+//   the root) keeps unchanged files from being read again; an entry whose mtime is not older
+//   than the cache file itself is "racily clean" and re-hashed, as git does with its index.
+// - apply() never writes through a symlink: a symlinked `dest` or parent folder is refused
+//   (E_SYMLINK), a symlink at the target path is replaced, never followed. Each file is
+//   written to a temp file in its folder and renamed into place.
+// - Every path is relative to `root`; anything that would land outside it is refused
+//   (E_PATH_ESCAPES).
+
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { lstat, mkdir, open, readdir, readFile, readlink, rename, rm, rmdir, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import * as git from 'isomorphic-git';
+import { ForgeError } from '../errors.js';
+import type { WorktreePort } from '../sync/ports.js';
+import { EMPTY_TREE, type FileEntry, type FileMode, type Oid, type Snapshot } from '../sync/model.js';
+import { blobOid, snapshotFromFiles } from './tree-hash.js';
+
+export interface WorktreeOptions {
+  /** The consumer repository's root folder. */
+  root: string;
+  /** Where to keep the stat cache (e.g. .forge/stat-cache.json); no cache when absent. */
+  statCachePath?: string;
+}
+
+export interface WorktreeStats {
+  /** Files read and hashed. */
+  hashed: number;
+  /** Files whose id came from the stat cache. */
+  cached: number;
+}
+
+type FileState = { mode: FileMode; content: Uint8Array } | null;
+
+export interface TouchingCommit {
+  oid: Oid;
+  message: string;
+  /** Files under dest at the commit (path relative to dest); null for a file only its parent has. */
+  files: Map<string, FileState>;
+  /** Files under dest at the first parent; null for a file only the commit has. */
+  parentFiles: Map<string, FileState>;
+}
+
+export type Worktree = Required<WorktreePort> & {
+  commitsTouching(dest: string, sinceIso: string): Promise<TouchingCommit[]>;
+  /** Counters since creation, for tests and benchmarks. */
+  stats(): WorktreeStats;
+};
+
+interface StatEntry {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+  mode: number;
+  oid: Oid;
+}
+
+interface StatCacheFile {
+  version: 1;
+  entries: Record<string, StatEntry>;
+}
+
+const HASH_CONCURRENCY = 32;
+
+function gitMode(mode: number): FileMode {
+  return (mode & 0o111) !== 0 ? '100755' : '100644';
+}
+
+function byPath(a: { path: string }, b: { path: string }): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
+async function inPool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(runners);
+}
+
+function errnoCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | null)?.code;
+}
+
+export function createWorktree(options: WorktreeOptions): Worktree {
+  const root = resolve(options.root);
+  const counters: WorktreeStats = { hashed: 0, cached: 0 };
+  const gitCache = {};
+
+  // --- paths ---------------------------------------------------------------------
+
+  /** Absolute path of `path` (relative to root); refuses anything outside root. */
+  function inside(path: string, what = path): string {
+    if (path.includes('\0') || isAbsolute(path) || path.includes('\\')) {
+      throw new ForgeError('E_PATH_ESCAPES', `Path ${JSON.stringify(what)} is not a relative path inside the repository.`, {
+        data: { path: what },
+      });
+    }
+    const absolute = resolve(root, path);
+    if (absolute !== root && !absolute.startsWith(root + sep)) {
+      throw new ForgeError('E_PATH_ESCAPES', `Path ${JSON.stringify(what)} resolves outside the repository.`, { data: { path: what } });
+    }
+    return absolute;
+  }
+
+  /** A file path inside a component: plain segments only (no '.', '..' or empty ones). */
+  function fileInside(destAbs: string, dest: string, file: string): string {
+    const segments = file.split('/');
+    if (file === '' || segments.some((s) => s === '' || s === '.' || s === '..') || isAbsolute(file)) {
+      throw new ForgeError('E_PATH_ESCAPES', `File path ${JSON.stringify(file)} in ${dest} is not a plain relative path.`, {
+        data: { path: `${dest}/${file}` },
+      });
+    }
+    const absolute = inside(join(relative(root, destAbs), file), `${dest}/${file}`);
+    if (!absolute.startsWith(destAbs + sep)) {
+      throw new ForgeError('E_PATH_ESCAPES', `File path ${JSON.stringify(file)} leaves ${dest}.`, { data: { path: `${dest}/${file}` } });
+    }
+    return absolute;
+  }
+
+  function symlinkError(at: string, dest: string): ForgeError {
+    const shown = relative(root, at).split(sep).join('/') || '.';
+    return new ForgeError('E_SYMLINK', `${shown} is a symbolic link; forge does not write through symbolic links (component folder ${dest}).`, {
+      hint: `Replace ${shown} with a real folder, or change the component's dest in forge.yaml.`,
+      data: { path: shown, dest },
+    });
+  }
+
+  /**
+   * Makes sure every folder from root down to `folderAbs` is a real folder (creating missing
+   * ones when `create`); refuses symlinks. Returns false when a folder is missing and not created.
+   */
+  async function realFolders(folderAbs: string, dest: string, create: boolean, checked: Set<string>): Promise<boolean> {
+    if (folderAbs === root || checked.has(folderAbs)) return true;
+    const parentOk = await realFolders(dirname(folderAbs), dest, create, checked);
+    if (!parentOk) return false;
+    let info: fs.Stats | null = null;
+    try {
+      info = await lstat(folderAbs);
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOENT') throw error;
+    }
+    if (info === null) {
+      if (!create) return false;
+      await mkdir(folderAbs).catch((error: unknown) => {
+        if (errnoCode(error) !== 'EEXIST') throw error;
+      });
+      info = await lstat(folderAbs);
+    }
+    if (info.isSymbolicLink()) throw symlinkError(folderAbs, dest);
+    if (!info.isDirectory()) {
+      const shown = relative(root, folderAbs).split(sep).join('/');
+      throw new ForgeError('E_NAME_CLASH', `${shown} is a file where component ${dest} needs a folder.`, {
+        hint: `Move ${shown} out of the way and run the command again.`,
+        data: { path: shown, dest },
+      });
+    }
+    checked.add(folderAbs);
+    return true;
+  }
+
+  // --- stat cache ------------------------------------------------------------------
+
+  let statCache: Promise<{ entries: Map<string, StatEntry>; writtenAtMs: number }> | undefined;
+  let cacheWrite: Promise<void> = Promise.resolve();
+
+  function loadStatCache() {
+    statCache ??= (async () => {
+      const entries = new Map<string, StatEntry>();
+      if (!options.statCachePath) return { entries, writtenAtMs: 0 };
+      try {
+        const [text, info] = await Promise.all([readFile(options.statCachePath, 'utf8'), stat(options.statCachePath)]);
+        const parsed = JSON.parse(text) as StatCacheFile;
+        if (parsed.version === 1 && parsed.entries && typeof parsed.entries === 'object') {
+          for (const [path, entry] of Object.entries(parsed.entries)) entries.set(path, entry);
+        }
+        return { entries, writtenAtMs: info.mtimeMs };
+      } catch {
+        // Missing or unreadable: a cache only saves time, so start empty.
+        return { entries, writtenAtMs: 0 };
+      }
+    })();
+    return statCache;
+  }
+
+  function saveStatCache(cache: { entries: Map<string, StatEntry>; writtenAtMs: number }): Promise<void> {
+    const path = options.statCachePath;
+    if (!path) return Promise.resolve();
+    const write = async () => {
+      const body: StatCacheFile = { version: 1, entries: Object.fromEntries([...cache.entries].sort(([a], [b]) => (a < b ? -1 : 1))) };
+      await mkdir(dirname(path), { recursive: true });
+      const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+      await writeFile(temp, JSON.stringify(body));
+      await rename(temp, path);
+      cache.writtenAtMs = (await stat(path)).mtimeMs;
+    };
+    cacheWrite = cacheWrite.then(write, write);
+    return cacheWrite;
+  }
+
+  // --- scan ------------------------------------------------------------------------
+
+  async function scan(dest: string): Promise<Snapshot> {
+    const destAbs = inside(dest);
+    let top: fs.Stats;
+    try {
+      top = await lstat(destAbs);
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return { tree: EMPTY_TREE, files: [] };
+      throw error;
+    }
+    if (top.isSymbolicLink()) throw symlinkError(destAbs, dest);
+    if (!top.isDirectory()) {
+      throw new ForgeError('E_NAME_CLASH', `${dest} is a file, not a component folder.`, { data: { path: dest } });
+    }
+    // A symlinked parent would make us hash someone else's folder.
+    await realFolders(dirname(destAbs), dest, false, new Set());
+
+    const found: { abs: string; path: string; link: boolean }[] = [];
+    const walk = async (folder: string, prefix: string): Promise<void> => {
+      const entries = await readdir(folder, { withFileTypes: true });
+      const subfolders: Promise<void>[] = [];
+      for (const entry of entries) {
+        const abs = join(folder, entry.name);
+        const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+        if (entry.isDirectory()) subfolders.push(walk(abs, path));
+        else if (entry.isSymbolicLink()) found.push({ abs, path, link: true });
+        else if (entry.isFile()) found.push({ abs, path, link: false });
+        // sockets, fifos, devices: git does not track them either
+      }
+      await Promise.all(subfolders);
+    };
+    await walk(destAbs, '');
+
+    const cache = await loadStatCache();
+    const destKey = relative(root, destAbs).split(sep).join('/');
+    let changed = false;
+    const files: FileEntry[] = [];
+    await inPool(found, HASH_CONCURRENCY, async ({ abs, path, link }) => {
+      if (link) {
+        const target = await readlink(abs, { encoding: 'buffer' });
+        files.push({ path, mode: '120000', oid: blobOid(target) });
+        return;
+      }
+      const info = await stat(abs, { bigint: false });
+      const key = `${destKey}/${path}`;
+      const known = cache.entries.get(key);
+      if (
+        known &&
+        known.size === info.size &&
+        known.mtimeMs === info.mtimeMs &&
+        known.ctimeMs === info.ctimeMs &&
+        known.ino === info.ino &&
+        known.mode === info.mode &&
+        known.mtimeMs < cache.writtenAtMs
+      ) {
+        counters.cached++;
+        files.push({ path, mode: gitMode(info.mode), oid: known.oid });
+        return;
+      }
+      counters.hashed++;
+      const oid = blobOid(await readFile(abs));
+      files.push({ path, mode: gitMode(info.mode), oid });
+      if (!known || known.oid !== oid || known.size !== info.size || known.mtimeMs !== info.mtimeMs || known.ctimeMs !== info.ctimeMs || known.ino !== info.ino || known.mode !== info.mode || known.mtimeMs >= cache.writtenAtMs) {
+        cache.entries.set(key, { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino, mode: info.mode, oid });
+        changed = true;
+      }
+    });
+    // Forget files that are gone from this folder.
+    const seen = new Set(found.map((f) => `${destKey}/${f.path}`));
+    for (const key of cache.entries.keys()) {
+      if (key.startsWith(`${destKey}/`) && !seen.has(key)) {
+        cache.entries.delete(key);
+        changed = true;
+      }
+    }
+    if (changed) await saveStatCache(cache);
+
+    files.sort(byPath);
+    return { tree: snapshotFromFiles(files), files };
+  }
+
+  // --- apply -----------------------------------------------------------------------
+
+  async function writeOne(target: string, mode: FileMode, content: Uint8Array): Promise<void> {
+    const temp = join(dirname(target), `.forge-${randomBytes(6).toString('hex')}.tmp`);
+    try {
+      if (mode === '120000') {
+        await symlink(Buffer.from(content).toString('utf8'), temp);
+      } else {
+        const fileMode = mode === '100755' ? 0o755 : 0o644;
+        const handle = await open(temp, 'wx', fileMode);
+        try {
+          await handle.writeFile(content);
+          await handle.chmod(fileMode); // the umask may have dropped bits
+        } finally {
+          await handle.close();
+        }
+      }
+      // rename replaces whatever is at target (a file or a symlink) without following it.
+      const existing = await lstat(target).catch(() => null);
+      if (existing?.isDirectory()) await rm(target, { recursive: true, force: true });
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true }).catch(() => {});
+      throw error;
+    }
+  }
+
+  async function removeEmptyFolders(from: string, stopAt: string): Promise<void> {
+    let folder = from;
+    while (folder !== stopAt && folder.startsWith(stopAt + sep)) {
+      try {
+        await rmdir(folder);
+      } catch {
+        return; // not empty (or already gone): stop
+      }
+      folder = dirname(folder);
+    }
+  }
+
+  async function apply(dest: string, changes: Parameters<WorktreePort['apply']>[1]): Promise<void> {
+    const destAbs = inside(dest);
+    const checked = new Set<string>();
+    const targets = changes.map((change) => ({ change, target: fileInside(destAbs, dest, change.path) }));
+    const hasWrites = changes.some((c) => c.action === 'write');
+    const destExists = await realFolders(destAbs, dest, hasWrites, checked);
+
+    if (destExists) {
+      for (const { change, target } of targets) {
+        if (change.action !== 'delete') continue;
+        if (!(await realFolders(dirname(target), dest, false, checked))) continue;
+        const info = await lstat(target).catch(() => null);
+        if (info === null) continue;
+        if (info.isDirectory()) await rm(target, { recursive: true, force: true });
+        else await unlink(target);
+        await removeEmptyFolders(dirname(target), destAbs);
+      }
+    }
+    for (const { change, target } of targets) {
+      if (change.action !== 'write') continue;
+      await realFolders(dirname(target), dest, true, checked);
+      await writeOne(target, change.mode, change.content);
+    }
+  }
+
+  async function removeFolder(dest: string): Promise<void> {
+    const destAbs = inside(dest);
+    if (destAbs === root) {
+      throw new ForgeError('E_PATH_ESCAPES', 'Refusing to remove the repository root.', { data: { path: dest } });
+    }
+    if (!(await realFolders(dirname(destAbs), dest, false, new Set()))) return;
+    const info = await lstat(destAbs).catch(() => null);
+    if (info === null) return;
+    // A symlinked dest: remove the link, never what it points to.
+    if (info.isSymbolicLink() || !info.isDirectory()) await unlink(destAbs);
+    else await rm(destAbs, { recursive: true, force: true });
+    await removeEmptyFolders(dirname(destAbs), root);
+  }
+
+  async function readFileAt(dest: string, file: string): Promise<Uint8Array | null> {
+    const destAbs = inside(dest);
+    const target = fileInside(destAbs, dest, file);
+    const info = await lstat(target).catch(() => null);
+    if (info === null) return null;
+    if (info.isSymbolicLink()) return new Uint8Array(await readlink(target, { encoding: 'buffer' }));
+    if (!info.isFile()) return null;
+    return new Uint8Array(await readFile(target));
+  }
+
+  // --- consumer repository history ---------------------------------------------------
+
+  async function filesAt(treeOid: Oid | null, dest: string): Promise<Map<string, { mode: FileMode; content: Uint8Array }>> {
+    const out = new Map<string, { mode: FileMode; content: Uint8Array }>();
+    if (treeOid === null) return out;
+    const sub = await subtree(treeOid, dest);
+    if (sub === null) return out;
+    const walk = async (oid: Oid, prefix: string): Promise<void> => {
+      const { tree } = await git.readTree({ fs, dir: root, oid, cache: gitCache });
+      for (const entry of tree) {
+        const path = prefix === '' ? entry.path : `${prefix}/${entry.path}`;
+        if (entry.type === 'tree') await walk(entry.oid, path);
+        else if (entry.type === 'blob') {
+          const mode: FileMode = entry.mode === '100755' || entry.mode === '120000' ? entry.mode : '100644';
+          const { blob } = await git.readBlob({ fs, dir: root, oid: entry.oid, cache: gitCache });
+          out.set(path, { mode, content: blob });
+        }
+      }
+    };
+    await walk(sub, '');
+    return out;
+  }
+
+  async function subtree(treeOid: Oid, dest: string): Promise<Oid | null> {
+    let current = treeOid;
+    for (const segment of dest.split('/').filter(Boolean)) {
+      const { tree } = await git.readTree({ fs, dir: root, oid: current, cache: gitCache });
+      const entry = tree.find((e) => e.path === segment);
+      if (!entry || entry.type !== 'tree') return null;
+      current = entry.oid;
+    }
+    return current;
+  }
+
+  async function commitsTouching(dest: string, sinceIso: string): Promise<TouchingCommit[]> {
+    inside(dest);
+    const since = Date.parse(sinceIso);
+    if (Number.isNaN(since)) throw new ForgeError('E_INTERNAL', `Invalid time ${JSON.stringify(sinceIso)}.`);
+    if (!fs.existsSync(join(root, '.git'))) return [];
+    let head: Oid;
+    try {
+      head = await git.resolveRef({ fs, dir: root, ref: 'HEAD' });
+    } catch {
+      return []; // a repository without commits yet
+    }
+    const folder = dest.replace(/\/+$/, '');
+    // First-parent history back to `since`: merged side branches arrive as their merge commit.
+    const chain: { oid: Oid; message: string; tree: Oid; parent: Oid | null }[] = [];
+    let oid: Oid | null = head;
+    while (oid) {
+      const { commit } = await git.readCommit({ fs, dir: root, oid, cache: gitCache });
+      if (commit.committer.timestamp * 1000 <= since) break;
+      chain.push({ oid, message: commit.message, tree: commit.tree, parent: commit.parent[0] ?? null });
+      oid = commit.parent[0] ?? null;
+    }
+    const result: TouchingCommit[] = [];
+    for (const step of chain.reverse()) {
+      const parentTree = step.parent ? (await git.readCommit({ fs, dir: root, oid: step.parent, cache: gitCache })).commit.tree : null;
+      const after = await subtree(step.tree, folder);
+      const before = parentTree ? await subtree(parentTree, folder) : null;
+      if (after === before) continue;
+      const files: Map<string, FileState> = await filesAt(step.tree, folder);
+      const parentFiles: Map<string, FileState> = await filesAt(parentTree, folder);
+      for (const path of files.keys()) if (!parentFiles.has(path)) parentFiles.set(path, null);
+      for (const path of parentFiles.keys()) if (!files.has(path)) files.set(path, null);
+      result.push({ oid: step.oid, message: step.message, files, parentFiles });
+    }
+    return result;
+  }
+
+  return {
+    scan,
+    readFile: readFileAt,
+    apply,
+    removeFolder,
+    commitsTouching,
+    stats: () => ({ ...counters }),
+  };
+}
