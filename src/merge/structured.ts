@@ -2,7 +2,7 @@
 // YAML goes through the yaml Document API so comments and layout of the local file survive;
 // JSON is rewritten with the local file's indentation and key order.
 
-import { isMap, isPair, isScalar, isSeq, parseDocument, Pair, parse as parseYaml, type Document, type Node as YamlNode } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, Pair, parse as parseYaml, type Document, type Node as YamlNode } from 'yaml';
 
 export type StructuredFormat = 'yaml' | 'json';
 
@@ -11,6 +11,12 @@ export function structuredFormat(path: string): StructuredFormat | null {
   const lower = path.toLowerCase();
   if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return 'yaml';
   if (lower.endsWith('.json')) return 'json';
+  return null;
+}
+
+/** The first problem of a YAML text (all its documents), or null when it parses. */
+export function yamlProblem(text: string): string | null {
+  for (const doc of parseAllDocuments(text)) if (doc.errors.length > 0) return doc.errors[0]!.message;
   return null;
 }
 
@@ -71,8 +77,8 @@ function threeWay(path: Key[], base: Slot, local: Slot, upstream: Slot, edits: E
     edits.push({ path, remove: upstream === ABSENT });
     return true;
   }
-  if (isPlainMap(local) && isPlainMap(upstream) && (base === ABSENT || isPlainMap(base))) {
-    const b = base === ABSENT ? new Map<Key, Value>() : base;
+  if (isPlainMap(local) && isPlainMap(upstream) && (base === ABSENT || base === null || isPlainMap(base))) {
+    const b = isPlainMap(base) ? base : new Map<Key, Value>();
     const keys = new Set<Key>([...b.keys(), ...local.keys(), ...upstream.keys()]);
     let ok = true;
     for (const k of keys) {
@@ -326,7 +332,7 @@ export function setField(path: string, text: string, field: string, value: strin
   }
   const doc = parseDocument(text);
   if (doc.errors.length > 0) throw new Error(`${path}: ${doc.errors[0]!.message}`);
-  if (doc.contents === null) doc.contents = doc.createNode({}) as typeof doc.contents;
+  if (doc.contents === null) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
   let node: unknown = doc.contents;
   keys.forEach((k, i) => {
     if (!isMap(node)) throw new Error(`${keys.slice(0, i).join('.') || 'the document'} is not a map`);

@@ -43,14 +43,15 @@ function hunkEnd(script: DiffChange[], from: number, context: number): number {
 
 /**
  * `git diff --no-index` style unified diff of two texts, from the `--- a/…` line on; empty when
- * the texts are equal.
+ * the texts are equal. Paths are given bare (`dir/file.txt`); `/dev/null` is written as is.
  */
 export function unifiedDiff(pathA: string, pathB: string, a: string, b: string, context = 3): string {
   const recs1 = splitRecords(a);
   const recs2 = splitRecords(b);
   const script = diffRecords(recs1, recs2, { indentHeuristic: true });
   if (script.length === 0) return '';
-  let out = `--- a/${pathA}\n+++ b/${pathB}\n`;
+  const label = (prefix: string, path: string): string => (path === '/dev/null' ? path : `${prefix}${path}`);
+  let out = `--- ${label('a/', pathA)}\n+++ ${label('b/', pathB)}\n`;
   for (let h = 0; h < script.length; ) {
     const last = hunkEnd(script, h, context);
     const first = script[h]!;
