@@ -1,8 +1,8 @@
 // WorktreePort over node:fs: the consumer repository's component folders.
 //
 // - scan() hashes a folder exactly as `git add -A && git write-tree` would: symlinks are never
-//   followed (a link is a file of mode 120000 whose content is its target), any x bit makes
-//   a file 100755, empty folders do not exist. A stat cache (JSON, keyed by path relative to
+//   followed (a link is a file of mode 120000 whose content is its target), the owner's x bit
+//   makes a file 100755 (as git: group/other x bits alone do not), empty folders do not exist. A stat cache (JSON, keyed by path relative to
 //   the root) keeps unchanged files from being read again; an entry whose mtime is not older
 //   than the cache file itself is "racily clean" and re-hashed, as git does with its index.
 // - apply() never writes through a symlink: a symlinked `dest` or parent folder is refused
@@ -68,8 +68,9 @@ interface StatCacheFile {
 
 const HASH_CONCURRENCY = 32;
 
+/** As git's ce_permissions(): only the owner's x bit counts (0o654 is 100644 to git). */
 function gitMode(mode: number): FileMode {
-  return (mode & 0o111) !== 0 ? '100755' : '100644';
+  return (mode & 0o100) !== 0 ? '100755' : '100644';
 }
 
 function byPath(a: { path: string }, b: { path: string }): number {

@@ -1,0 +1,271 @@
+import { chmod, lstat, mkdir, readFile, readlink, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ForgeError } from '../../src/errors.js';
+import { blobOid, snapshotFromFiles } from '../../src/git/tree-hash.js';
+import { createWorktree } from '../../src/git/worktree.js';
+import { EMPTY_TREE, type FileEntry } from '../../src/sync/model.js';
+import { cleanupTempDirs, git, tempDir } from '../helpers/fixtures.js';
+
+afterAll(cleanupTempDirs);
+
+async function put(root: string, files: Record<string, string | { content: string; mode?: number; link?: boolean }>): Promise<void> {
+  for (const [path, spec] of Object.entries(files)) {
+    const abs = join(root, path);
+    await mkdir(dirname(abs), { recursive: true });
+    const file = typeof spec === 'string' ? { content: spec } : spec;
+    if (file.link) await symlink(file.content, abs);
+    else {
+      await writeFile(abs, file.content);
+      if (file.mode !== undefined) await chmod(abs, file.mode);
+    }
+  }
+}
+
+/** The tree git writes for `dest` after `git add -A` in a scratch repository at root. */
+async function gitTree(root: string, dest: string): Promise<string> {
+  await git(['init', '-q'], { cwd: root }).catch(() => undefined);
+  await git(['-c', 'core.filemode=true', '-c', 'core.symlinks=true', 'add', '-A'], { cwd: root });
+  const tree = await git(['write-tree'], { cwd: root });
+  return git(['rev-parse', `${tree}:${dest}`], { cwd: root });
+}
+
+async function caught(promise: Promise<unknown>): Promise<ForgeError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(ForgeError);
+    return error as ForgeError;
+  }
+  throw new Error('expected a ForgeError');
+}
+
+describe('scan', () => {
+  it('hashes a folder to the tree id git writes, with executable bits and symlinks, ignoring empty folders', async () => {
+    const root = await tempDir();
+    await put(root, {
+      'comp/a.txt': 'a\n',
+      'comp/a/b.txt': 'ab',
+      'comp/a0': 'zero',
+      'comp/bin/run': { content: '#!/bin/sh\n', mode: 0o755 },
+      'comp/bin/group-exec': { content: 'x', mode: 0o654 },
+      'comp/link': { content: 'a/b.txt', link: true },
+      'comp/dangling': { content: '../../nowhere', link: true },
+      'comp/binary.bin': '\u0000\u0001\u00ff',
+      'other/x': 'not part of it',
+    });
+    await mkdir(join(root, 'comp/empty/deeper'), { recursive: true });
+    const snapshot = await createWorktree({ root }).scan('comp');
+    expect(snapshot.tree).toBe(await gitTree(root, 'comp'));
+    expect(snapshot.files.map((f) => [f.path, f.mode])).toEqual([
+      ['a.txt', '100644'],
+      ['a/b.txt', '100644'],
+      ['a0', '100644'],
+      ['bin/group-exec', '100644'], // git looks at the owner's x bit only
+      ['bin/run', '100755'],
+      ['binary.bin', '100644'],
+      ['dangling', '120000'],
+      ['link', '120000'],
+    ]);
+    expect(snapshot.files.find((f) => f.path === 'link')!.oid).toBe(blobOid('a/b.txt'));
+  });
+
+  it('gives the empty snapshot for a missing folder', async () => {
+    const root = await tempDir();
+    expect(await createWorktree({ root }).scan('nothing/here')).toEqual({ tree: EMPTY_TREE, files: [] });
+  });
+
+  it('refuses a symlinked component folder instead of hashing what it points to', async () => {
+    const root = await tempDir();
+    await put(root, { 'real/x': 'x', comp: { content: 'real', link: true } });
+    expect((await caught(createWorktree({ root }).scan('comp'))).code).toBe('E_SYMLINK');
+  });
+});
+
+describe('stat cache', () => {
+  it('does not read unchanged files again, and writes the cache only when it changed', async () => {
+    const root = await tempDir();
+    const statCachePath = join(root, '.forge/stat-cache.json');
+    await put(root, { 'c/a': 'a', 'c/b': 'b', 'c/d/e': 'e' });
+    // Old enough not to be racily clean.
+    for (const f of ['c/a', 'c/b', 'c/d/e']) await utimes(join(root, f), new Date(Date.now() - 10_000), new Date(Date.now() - 10_000));
+
+    const first = createWorktree({ root, statCachePath });
+    const cold = await first.scan('c');
+    expect(first.stats()).toEqual({ hashed: 3, cached: 0 });
+    const written = (await stat(statCachePath)).mtimeMs;
+
+    const second = createWorktree({ root, statCachePath });
+    expect(await second.scan('c')).toEqual(cold);
+    expect(second.stats()).toEqual({ hashed: 0, cached: 3 });
+    expect((await stat(statCachePath)).mtimeMs).toBe(written);
+
+    await writeFile(join(root, 'c/b'), 'B'); // same size, new content
+    const afterEdit = await second.scan('c');
+    expect(second.stats()).toEqual({ hashed: 1, cached: 5 });
+    expect(afterEdit.files.find((f) => f.path === 'b')!.oid).toBe(blobOid('B'));
+    expect(afterEdit.tree).toBe(await gitTree(root, 'c'));
+  });
+
+  it('re-hashes a racily clean file (mtime not older than the cache)', async () => {
+    const root = await tempDir();
+    const statCachePath = join(root, '.forge/stat-cache.json');
+    await put(root, { 'c/a': 'a' });
+    const future = new Date(Date.now() + 60_000);
+    await utimes(join(root, 'c/a'), future, future);
+    const worktree = createWorktree({ root, statCachePath });
+    await worktree.scan('c');
+    await worktree.scan('c');
+    expect(worktree.stats()).toEqual({ hashed: 2, cached: 0 });
+  });
+});
+
+describe('apply', () => {
+  it('writes files with their modes and symlinks, deletes files and the folders left empty', async () => {
+    const root = await tempDir();
+    await put(root, { 'c/old/gone.txt': 'bye', 'c/keep.txt': 'keep' });
+    const worktree = createWorktree({ root });
+    const enc = (s: string) => new TextEncoder().encode(s);
+    await worktree.apply('c', [
+      { action: 'delete', path: 'old/gone.txt' },
+      { action: 'write', path: 'new/deep/file.txt', mode: '100644', content: enc('new') },
+      { action: 'write', path: 'bin/run', mode: '100755', content: enc('#!/bin/sh\n') },
+      { action: 'write', path: 'link', mode: '120000', content: enc('keep.txt') },
+      { action: 'write', path: 'keep.txt', mode: '100644', content: enc('kept') },
+    ]);
+    await expect(lstat(join(root, 'c/old'))).rejects.toThrow();
+    expect((await stat(join(root, 'c/bin/run'))).mode & 0o777).toBe(0o755);
+    expect((await stat(join(root, 'c/keep.txt'))).mode & 0o777).toBe(0o644);
+    expect(await readlink(join(root, 'c/link'))).toBe('keep.txt');
+    const expected: FileEntry[] = [
+      { path: 'bin/run', mode: '100755', oid: blobOid('#!/bin/sh\n') },
+      { path: 'keep.txt', mode: '100644', oid: blobOid('kept') },
+      { path: 'link', mode: '120000', oid: blobOid('keep.txt') },
+      { path: 'new/deep/file.txt', mode: '100644', oid: blobOid('new') },
+    ];
+    expect(await worktree.scan('c')).toEqual({ tree: snapshotFromFiles(expected), files: expected });
+    expect(await worktree.readFile('c', 'keep.txt')).toEqual(enc('kept'));
+    expect(await worktree.readFile('c', 'link')).toEqual(enc('keep.txt'));
+    expect(await worktree.readFile('c', 'missing')).toBeNull();
+    // Deleting the last file leaves no empty folders behind (except dest itself).
+    await worktree.apply('c', [{ action: 'delete', path: 'new/deep/file.txt' }]);
+    await expect(lstat(join(root, 'c/new'))).rejects.toThrow();
+    expect((await lstat(join(root, 'c'))).isDirectory()).toBe(true);
+  });
+
+  it('creates the component folder when it does not exist yet', async () => {
+    const root = await tempDir();
+    const worktree = createWorktree({ root });
+    await worktree.apply('components/x', [{ action: 'write', path: 'a.txt', mode: '100644', content: new TextEncoder().encode('a') }]);
+    expect(await readFile(join(root, 'components/x/a.txt'), 'utf8')).toBe('a');
+  });
+
+  it('refuses a symlinked component folder or parent folder and never writes into a link target', async () => {
+    const root = await tempDir();
+    const outside = await tempDir();
+    await put(outside, { 'victim.txt': 'untouched' });
+    await symlink(outside, join(root, 'comp'));
+    await put(root, { 'real/sub/x': 'x' });
+    await symlink(outside, join(root, 'real/linked'));
+    const worktree = createWorktree({ root });
+    const content = new TextEncoder().encode('evil');
+
+    const viaDest = await caught(worktree.apply('comp', [{ action: 'write', path: 'victim.txt', mode: '100644', content }]));
+    expect(viaDest.code).toBe('E_SYMLINK');
+    const viaParent = await caught(worktree.apply('real', [{ action: 'write', path: 'linked/victim.txt', mode: '100644', content }]));
+    expect(viaParent.code).toBe('E_SYMLINK');
+    const deleteViaParent = await caught(worktree.apply('real', [{ action: 'delete', path: 'linked/victim.txt' }]));
+    expect(deleteViaParent.code).toBe('E_SYMLINK');
+    const destUnderLink = await caught(worktree.apply('real/linked/deeper', [{ action: 'write', path: 'v.txt', mode: '100644', content }]));
+    expect(destUnderLink.code).toBe('E_SYMLINK');
+    expect(await readFile(join(outside, 'victim.txt'), 'utf8')).toBe('untouched');
+
+    // A symlink at the file's own path is replaced by the file, its target left alone.
+    await symlink(join(outside, 'victim.txt'), join(root, 'real/sub/file'));
+    await worktree.apply('real', [{ action: 'write', path: 'sub/file', mode: '100644', content }]);
+    expect((await lstat(join(root, 'real/sub/file'))).isSymbolicLink()).toBe(false);
+    expect(await readFile(join(root, 'real/sub/file'), 'utf8')).toBe('evil');
+    expect(await readFile(join(outside, 'victim.txt'), 'utf8')).toBe('untouched');
+  });
+
+  it('refuses paths that leave the repository or the component folder', async () => {
+    const root = await tempDir();
+    const worktree = createWorktree({ root });
+    const content = new TextEncoder().encode('x');
+    for (const [dest, path] of [
+      ['../outside', 'a'],
+      ['/etc', 'a'],
+      ['c', '../../escape'],
+      ['c', '../sibling/a'],
+      ['c', '/abs'],
+      ['c', 'a/./b'],
+    ] as const) {
+      const error = await caught(worktree.apply(dest, [{ action: 'write', path, mode: '100644', content }]));
+      expect(error.code).toBe('E_PATH_ESCAPES');
+    }
+    expect((await caught(worktree.scan('../x'))).code).toBe('E_PATH_ESCAPES');
+    expect((await caught(worktree.removeFolder('..'))).code).toBe('E_PATH_ESCAPES');
+  });
+});
+
+describe('removeFolder', () => {
+  it('removes the folder and parent folders left empty, and only the link of a symlinked folder', async () => {
+    const root = await tempDir();
+    const outside = await tempDir();
+    await put(outside, { 'kept.txt': 'kept' });
+    await put(root, { 'components/tools/x/a.txt': 'a', 'components/other.txt': 'o' });
+    await symlink(outside, join(root, 'linked'));
+    const worktree = createWorktree({ root });
+    await worktree.removeFolder('components/tools/x');
+    await expect(lstat(join(root, 'components/tools'))).rejects.toThrow();
+    expect(await readFile(join(root, 'components/other.txt'), 'utf8')).toBe('o');
+    await worktree.removeFolder('linked');
+    await expect(lstat(join(root, 'linked'))).rejects.toThrow();
+    expect(await readFile(join(outside, 'kept.txt'), 'utf8')).toBe('kept');
+    await worktree.removeFolder('not/there');
+  });
+});
+
+describe('commitsTouching', () => {
+  it('lists the consumer commits that touched dest after a time, oldest first, with both sides of each', async () => {
+    const root = await tempDir();
+    await git(['init', '-q', '-b', 'main'], { cwd: root });
+    let minute = 0;
+    const commit = async (message: string) => {
+      const date = new Date(Date.parse('2024-03-01T00:00:00Z') + minute++ * 60_000).toISOString();
+      const env = { GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@x', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@x', GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date };
+      await git(['add', '-A'], { cwd: root });
+      await git(['commit', '-q', '--allow-empty', '-m', message], { cwd: root, env });
+      return git(['rev-parse', 'HEAD'], { cwd: root });
+    };
+    await put(root, { 'c/a.txt': 'a1', 'c/b.txt': 'b1' });
+    await commit('install'); // 00:00
+    await put(root, { 'c/a.txt': 'a2' });
+    const edit = await commit('edit a'); // 00:01
+    await put(root, { 'elsewhere.txt': 'x' });
+    await commit('unrelated'); // 00:02
+    await put(root, { 'c/new.txt': { content: '#!/bin/sh\n', mode: 0o755 } });
+    await git(['rm', '-q', 'c/b.txt'], { cwd: root });
+    const add = await commit('add new, drop b'); // 00:03
+
+    const worktree = createWorktree({ root });
+    const commits = await worktree.commitsTouching('c', '2024-03-01T00:00:00Z');
+    expect(commits.map((c) => [c.oid, c.message])).toEqual([
+      [edit, 'edit a\n'],
+      [add, 'add new, drop b\n'],
+    ]);
+    const text = (m: Map<string, { mode: string; content: Uint8Array } | null>) =>
+      Object.fromEntries([...m].map(([k, v]) => [k, v && `${v.mode}:${Buffer.from(v.content).toString()}`]));
+    expect(text(commits[0]!.parentFiles)).toEqual({ 'a.txt': '100644:a1', 'b.txt': '100644:b1' });
+    expect(text(commits[0]!.files)).toEqual({ 'a.txt': '100644:a2', 'b.txt': '100644:b1' });
+    expect(text(commits[1]!.files)).toEqual({ 'a.txt': '100644:a2', 'b.txt': null, 'new.txt': '100755:#!/bin/sh\n' });
+    expect(text(commits[1]!.parentFiles)).toEqual({ 'a.txt': '100644:a2', 'b.txt': '100644:b1', 'new.txt': null });
+    expect(await worktree.commitsTouching('c', '2024-03-01T00:03:00Z')).toEqual([]);
+  });
+
+  it('returns nothing outside a git repository', async () => {
+    const root = await tempDir();
+    await put(root, { 'c/a': 'a' });
+    expect(await createWorktree({ root }).commitsTouching('c', '2000-01-01T00:00:00Z')).toEqual([]);
+  });
+});
