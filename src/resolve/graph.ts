@@ -109,10 +109,8 @@ function versionText(node: GraphNode): string {
 function edgeConstraint(node: GraphNode, parent: string | null): string {
   const asked = parent === null ? node.constraint : (node.requiredBy.find((r) => r.name === parent)?.constraint ?? null);
   if (asked) return asked;
-  if (parent === null || node.requiredBy.every((r) => r.constraint === null)) {
-    if (node.ref && !node.version) return `ref ${shortRef(node.ref)}`;
-    if (!node.ref) return `commit ${node.commit.slice(0, 7)}`;
-  }
+  // No range: the component follows a branch or sits on a commit.
+  if (node.version === null) return node.ref ? `ref ${shortRef(node.ref)}` : `commit ${node.commit.slice(0, 7)}`;
   return '*';
 }
 
