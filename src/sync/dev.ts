@@ -64,7 +64,7 @@ export async function diffComponents(ctx: EngineContext, names: string[]): Promi
       if (binary) patch = `Binary files ${change.before ? `a/${a}` : '/dev/null'} and ${change.after ? `b/${a}` : '/dev/null'} differ\n`;
       else if (change.kind === 'mode') patch = `diff --git a/${a} b/${a}\nold mode ${change.before!.mode}\nnew mode ${change.after!.mode}\n`;
       else {
-        const body = unifiedDiff(change.before ? `a/${a}` : '/dev/null', change.after ? `b/${a}` : '/dev/null', decode(before), decode(after));
+        const body = unifiedDiff(change.before ? a : '/dev/null', change.after ? a : '/dev/null', decode(before), decode(after));
         const modeLine = change.kind === 'added' ? `new file mode ${change.after!.mode}\n` : change.kind === 'deleted' ? `deleted file mode ${change.before!.mode}\n` : '';
         patch = `diff --git a/${a} b/${a}\n${modeLine}${body}`;
       }

@@ -104,7 +104,9 @@ export async function undo(ctx: EngineContext, component: string): Promise<UndoR
   for (const f of now.files) await ctx.blobs.put(await readLocalFile(ctx, dest, f.path));
   await restoreFolder(ctx, dest, entry.before);
   await ctx.lock.write(withEntry(lock, component, entry.before.lock));
-  if (conflicted) await ctx.state.setConflicts(component, null);
+  // Undoing a resolve brings its conflicts back; undoing the pull that caused them clears them.
+  if (entry.conflictsBefore) await ctx.state.setConflicts(component, entry.conflictsBefore);
+  else if (conflicted) await ctx.state.setConflicts(component, null);
   if (entry.op === 'stash') {
     // The stash this pull made is back in the folder: drop it so it is not applied twice.
     const stashes = (await ctx.state.stashes()).filter((s) => s.component === component);

@@ -108,6 +108,8 @@ export interface HistoryEntry {
   /** Folder and lock entry before the operation (blobs in the BlobStore); undo restores this. */
   before: FolderState;
   after: FolderState;
+  /** Conflicts recorded before the operation (resolve): undo puts them back. */
+  conflictsBefore?: ConflictSet | null;
   undone?: boolean;
 }
 

@@ -124,6 +124,7 @@ export async function resolveConflicts(
       summary: `resolved ${resolved.join(', ') || 'nothing'}${describeMode(options.mode)}${rebase ? (rebase.stoppedAt ? `; rebase stopped again at ${rebase.stoppedAt}` : '; rebase finished') : ''}`,
       before: { lock: entry, files: before.files },
       after: { lock: entry, files: after },
+      conflictsBefore: set,
     });
   }
   return { component: set.component, resolved, remaining: finalRemaining, aborted: false, rebase };

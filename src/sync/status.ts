@@ -87,7 +87,8 @@ export async function status(ctx: EngineContext, options: StatusOptions): Promis
       }),
     ),
   );
-  const summary = Object.fromEntries(STATUS_ORDER.map((s) => [s, 0])) as Record<Status, number>;
+  // Key order as the contract shows it; STATUS_ORDER is precedence, not display order.
+  const summary: Record<Status, number> = { synced: 0, modified: 0, outdated: 0, conflict: 0, forked: 0, detached: 0 };
   for (const c of components) summary[c.status] += 1;
   return { components, summary, offline: options.offline };
 }
