@@ -31,7 +31,7 @@ export interface TextMergeResult {
 
 export type Favor = 'local' | 'upstream' | 'union';
 
-export type ConflictChoice = 'local' | 'upstream' | 'both' | 'markers' | { custom: string[] };
+export type ConflictChoice = 'local' | 'upstream' | 'both' | 'markers' | { custom: readonly string[] };
 
 /** xdiff's merge hunk: mode 0 conflict, 1 take local, 2 take upstream, 4 identical on both sides. */
 interface Hunk {

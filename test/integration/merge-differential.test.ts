@@ -101,7 +101,7 @@ function threeWay(line: fc.Arbitrary<string>): fc.Arbitrary<Case> {
 /** Mostly distinct lines, with the blank lines and braces real code repeats. */
 const ordinaryLine = fc.oneof(
   { weight: 6, arbitrary: fc.integer({ min: 0, max: 100_000 }).map((n) => `line ${n}`) },
-  { weight: 1, arbitrary: fc.constantFrom('', '{', '}', '  return x;', '\tif (y) {') },
+  { weight: 1, arbitrary: fc.constantFrom('', '{', '}', '  return x;', '\tif (y) {', 'windows line\r', '   ') },
 );
 /** A handful of lines repeated over and over, where git's heuristics matter most. */
 const repetitiveLine = fc.constantFrom('a', 'b', 'c', '', '{', '}', '  a');
@@ -146,6 +146,32 @@ describe('mergeText agrees with git merge-file -p', () => {
       const r = mergeText(c.base, c.local, c.upstream);
       expect(r.conflicts).toBe(r.text.split('\n').filter((l) => l === '<<<<<<< LOCAL').length);
     }
+  });
+});
+
+describe('mergeText agrees with git merge-file -p on large files with many edits', () => {
+  // Hundreds of edits push git's diff past its cost limits, where its heuristics take over.
+  const bigEdits = (line: fc.Arbitrary<string>): fc.Arbitrary<Case> =>
+    fc
+      .record({
+        base: fc.array(line, { minLength: 300, maxLength: 1500 }),
+        local: fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), fc.array(line, { maxLength: 5 }), fc.nat(5)), { minLength: 50, maxLength: 300 }),
+        upstream: fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), fc.array(line, { maxLength: 5 }), fc.nat(5)), { minLength: 50, maxLength: 300 }),
+      })
+      .map(({ base, local, upstream }) => {
+        const edit = (ops: [number, string[], number][]): string[] => {
+          const out = [...base];
+          for (const [at, lines, del] of ops) out.splice(Math.floor(at * (out.length + 1)), del, ...lines);
+          return out;
+        };
+        return { base: joinLines(base, true), local: joinLines(edit(local), true), upstream: joinLines(edit(upstream), true) };
+      });
+
+  it('ordinary and repetitive', () => {
+    const cases = [...fc.sample(bigEdits(ordinaryLine), { numRuns: 15, seed: 11 }), ...fc.sample(bigEdits(repetitiveLine), { numRuns: 15, seed: 12 })];
+    const { rate } = disagreement(cases, (c) => mergeText(c.base, c.local, c.upstream).text === gitMergeFile(c.base, c.local, c.upstream));
+    console.log(`merge-file -p, large files: disagreement ${(rate * 100).toFixed(2)}% of ${cases.length}`);
+    expect(rate).toBeLessThan(REPETITIVE_BOUND);
   });
 });
 
