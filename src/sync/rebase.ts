@@ -30,9 +30,17 @@ async function rebaseSteps(ctx: EngineContext, c: ComponentPlan, since: string):
   const steps: RebaseStep[] = [];
   const commits = ctx.worktree.commitsTouching ? await ctx.worktree.commitsTouching(c.dest, since) : [];
   let last: FileEntry[] | null = null;
+  const locked = commits.length > 0 ? await lockedFiles(ctx, c.from!) : [];
   for (const commit of commits) {
-    const base = await putFiles(ctx, commit.parentFiles);
+    let base = await putFiles(ctx, commit.parentFiles);
     const local = await putFiles(ctx, commit.files);
+    // A commit of forge's own files (the user committing an install or pull) is no local change;
+    // one that created the folder starts from the locked files, not from nothing (else add/add clashes).
+    if (sameFiles(local, locked)) {
+      last = local;
+      continue;
+    }
+    if (base.length === 0) base = locked;
     steps.push({ label: `commit ${commit.oid.slice(0, 7)} ${commit.message.split('\n')[0] ?? ''}`.trim(), base, local });
     last = local;
   }
