@@ -111,6 +111,26 @@ function fileMode(mode: string): FileMode | null {
   return null;
 }
 
+/**
+ * isomorphic-git leaves out the `thin-pack` capability (so that canonical git can read its
+ * packs). Without it, git servers answer a shallow fetch into a cache that already holds an older
+ * version with every file again instead of only the changed ones (measured: 9.1 MB instead of
+ * 1.25 MB). This cache is read by isomorphic-git only (native git writes only into an empty one),
+ * and isomorphic-git resolves a thin pack's external bases from the objects it has; so ask for it.
+ */
+// isomorphic-git types the body as an async iterator; fetch passes an array of one buffer.
+function withThinPack(body: unknown): unknown {
+  if (!Array.isArray(body)) return body;
+  const bytes = Buffer.concat(body.map((chunk) => Buffer.from(chunk)));
+  const length = Number.parseInt(bytes.subarray(0, 4).toString('latin1'), 16);
+  if (!Number.isFinite(length) || length < 5 || length > bytes.length) return [bytes];
+  const line = bytes.subarray(4, length).toString('latin1');
+  if (!line.startsWith('want ') || / thin-pack(\s|$)/.test(line)) return [bytes];
+  const patched = `${line.replace(/\n$/, '')} thin-pack\n`;
+  const head = Buffer.from(`${(patched.length + 4).toString(16).padStart(4, '0')}${patched}`, 'latin1');
+  return [Buffer.concat([head, bytes.subarray(length)])];
+}
+
 export function createGitAdapter(options: GitAdapterOptions): GitPort {
   const repos = new Map<string, CacheRepo>();
   const timeoutMs = options.requestTimeoutMs ?? 60_000;
@@ -187,7 +207,8 @@ export function createGitAdapter(options: GitAdapterOptions): GitPort {
         }, timeoutMs);
         try {
           const signal = request.signal ? AbortSignal.any([request.signal as AbortSignal, controller.signal]) : controller.signal;
-          return await nodeHttp.request({ ...request, signal });
+          const body = request.method === 'POST' && request.url.endsWith('/git-upload-pack') ? (withThinPack(request.body) as HttpRequest['body']) : request.body;
+          return await nodeHttp.request({ ...request, ...(body === undefined ? {} : { body }), signal });
         } catch (error) {
           if (timedOut) throw Object.assign(new Error(`No answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT', cause: error });
           throw error;

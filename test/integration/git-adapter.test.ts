@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForgeError } from '../../src/errors.js';
 import { withCacheLock } from '../../src/git/cache-lock.js';
+import { blobOid } from '../../src/git/tree-hash.js';
 import { cacheRepoPath, createGitAdapter, type GitRequestEvent } from '../../src/git/git-adapter.js';
 import { commitToRepo, cleanupTempDirs, git, gitRevParse, makeRepo, repoDir, tempDir } from '../helpers/fixtures.js';
 import { startGitServer, type GitServer } from '../helpers/git-server.js';
@@ -122,7 +123,10 @@ describe('ensureCommits', () => {
     const newer = await gitRevParse(bare, 'v1.1.0^{commit}');
     const second = adapter(cacheDir);
     expect(await second.ensureCommits(url, [{ commit: newer, ref: 'refs/tags/v1.1.0' }])).toEqual({ fetched: true });
-    expect((await second.readSnapshot(url, newer, 'components/a')).tree).toBe(await gitRevParse(bare, 'v1.1.0:components/a'));
+    const snapshot = await second.readSnapshot(url, newer, '');
+    expect(snapshot.tree).toBe(await gitRevParse(bare, 'v1.1.0^{tree}'));
+    // The second fetch is a thin pack against the first: every blob must still read back whole.
+    for (const file of snapshot.files) expect(blobOid(await second.readBlob(url, file.oid))).toBe(file.oid);
     const again = adapter(cacheDir);
     server.resetCounts();
     expect(await again.ensureCommits(url, [{ commit: newer, ref: 'refs/tags/v1.1.0' }])).toEqual({ fetched: false });
@@ -221,11 +225,16 @@ describe('errors at the edge', () => {
       // The right token is sent as x-access-token and works, through native git too.
       const token = 'right-token-0000';
       for (const nativeGit of [false, true]) {
-        const port = adapter(await tempDir(), { token, nativeGit });
+        const events: GitRequestEvent[] = [];
+        const port = adapter(await tempDir(), { token, nativeGit, onRequest: (e) => events.push(e) });
         const refs = await port.listRemoteRefs(lockedUrl);
         const main = refs.refs.find((r) => r.name === 'refs/heads/main')!;
+        events.length = 0; // listing refs is a POST too (protocol v2 ls-refs)
         await port.ensureCommits(lockedUrl, [{ commit: main.commit, ref: main.name }]);
         expect(await port.hasCommit(lockedUrl, main.commit)).toBe(true);
+        // With native git, the transfer really went through it (no isomorphic-git fallback).
+        const isoFetches = events.filter((e) => e.transport === 'isomorphic-git' && e.method === 'POST' && e.url.endsWith('/git-upload-pack'));
+        expect(isoFetches.length).toBe(nativeGit ? 0 : 1);
       }
     } finally {
       await locked.stop();
