@@ -90,4 +90,23 @@ describe('recover()', () => {
     expect(await recover(ctx)).toBeNull();
     expect(world.lock.writeCalls).toBe(lockWrites);
   });
+
+  // Open bug: applyPlan records stashes, conflicts and history only after the lock write, and the
+  // pending record does not carry them; recover() 'completed' then keeps the new folder but loses the
+  // stash entry (the local edits survive only as loose blobs) and, for --merge, the conflict records.
+  it.fails('a crash after the lock write of a --stash pull keeps the stash (BUG: stash entry lost)', async () => {
+    const { world, tools } = await installedButton();
+    tools.commit({ files: inFolder(BUTTON, { 'b.txt': 'bee 2\n' }), tag: 'v1.1.0' });
+    world.worktree.write(`${BUTTON}/a.txt`, 'my edit\n');
+    const crashingLock = {
+      read: () => world.lock.read(),
+      write: async (lock: Lockfile) => {
+        await world.lock.write(lock);
+        throw new Error('simulated crash after the lock write');
+      },
+    };
+    await expect(pull(makeContext(world, { lock: crashingLock }), { names: [], strategy: 'stash', dryRun: false })).rejects.toThrow(/simulated crash/);
+    await recover(makeContext(world));
+    expect(world.state.stashList).toHaveLength(1);
+  });
 });
