@@ -58,6 +58,9 @@ export async function nativeFetch(options: {
     ['gc.auto', '0'],
     ['maintenance.auto', 'false'],
     ['fetch.writeCommitGraph', 'false'],
+    // Give up on a stalled transfer instead of hanging: below 1 KB/s for 60 s.
+    ['http.lowSpeedLimit', '1000'],
+    ['http.lowSpeedTime', '60'],
   ];
   if (options.token) {
     const basic = Buffer.from(`x-access-token:${options.token}`).toString('base64');
@@ -68,6 +71,8 @@ export async function nativeFetch(options: {
     GIT_TERMINAL_PROMPT: '0',
     GIT_ASKPASS: '',
     SSH_ASKPASS: '',
+    // A user's insteadOf rule may turn the URL into ssh: never wait on a prompt there either.
+    GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
     GIT_CONFIG_COUNT: String(config.length),
   };
   config.forEach(([key, value], i) => {
