@@ -77,6 +77,12 @@ export function buildContext(options: ContextOptions): EngineContext {
     clock: { now: () => new Date() },
     reporter: options.reporter,
     concurrency: options.concurrency ?? 8,
+    ...(env.FORGE_TEST_KILL_AT
+      ? {
+          // Crash-safety tests only: die like kill -9 at the named point of a write.
+          faults: { at: (point: string) => (point === env.FORGE_TEST_KILL_AT ? process.kill(process.pid, 'SIGKILL') : undefined) },
+        }
+      : {}),
   };
 }
 

@@ -67,7 +67,19 @@ export abstract class ForgeCommand extends Command {
   protected async withEngine<T>(options: { mutate: boolean; concurrency?: number }, work: (ctx: EngineContext, root: string) => Promise<T>): Promise<T> {
     const root = requireRoot(process.cwd());
     const ctx = buildContext({ root, env: process.env, reporter: this.reporter(), concurrency: options.concurrency ?? 8 });
-    if (!options.mutate) return work(ctx, root);
+    if (!options.mutate) {
+      // A read after a crash still finishes or rolls back the interrupted operation first,
+      // so it never reports a half-written folder.
+      if (await ctx.state.pending()) {
+        const held = await lockWorkspace(root, `forge ${this.id ?? ''}`.trim());
+        try {
+          await recover(ctx);
+        } finally {
+          await held.release();
+        }
+      }
+      return work(ctx, root);
+    }
     const lock = await lockWorkspace(root, `forge ${this.id ?? ''}`.trim());
     try {
       await recover(ctx);

@@ -10,7 +10,7 @@
 import { ForgeError } from '../errors.js';
 import type { EngineContext } from './engine-context.js';
 import type { FileEntry, LockEntry, Lockfile, Snapshot } from './model.js';
-import type { FileChange, FolderState, HistoryEntry } from './ports.js';
+import type { FileChange, FolderState, HistoryEntry, PendingOperation } from './ports.js';
 import type { ComponentPlan, PullPlan } from './pull-plan.js';
 import { readLocalFile } from './pull-plan.js';
 import { blobId } from './blob-id.js';
@@ -84,41 +84,44 @@ export async function applyPlan(ctx: EngineContext, plan: PullPlan, options: App
     const wrote = await ctx.lock.write(plan.lock);
     return { plan, written: wrote, conflicted: [], blocked: [] };
   }
+  // Everything this operation will record goes into the pending record first, so a crash
+  // after the lock write loses no stash, conflict or undo step (recovery writes them).
+  const records = steps.map((s) => {
+    const c = s.plan;
+    const out: NonNullable<PendingOperation['components'][number]['records']> = {
+      history: { id: newId(ctx, c.name), component: c.name, op: options.op ?? actionOp[c.action] ?? 'pull', at, summary: summarize(c), before: s.before, after: s.after },
+    };
+    if (c.action === 'stash' && c.from) out.stash = { id: newId(ctx, c.name), component: c.name, at, base: c.from, files: c.local.files };
+    if (c.conflicts.length > 0) out.conflicts = { component: c.name, operation: 'merge', at, target: c.to, records: c.conflicts };
+    return out;
+  });
   await ctx.state.setPending({
     id: pendingId,
     at,
-    components: steps.map((s) => ({ name: s.plan.name, dest: s.plan.dest, before: s.before, after: s.after })),
+    components: steps.map((s, i) => ({ name: s.plan.name, dest: s.plan.dest, before: s.before, after: s.after, records: records[i]! })),
   });
 
   for (const s of steps) {
     if (s.plan.action === 'remove') await ctx.worktree.removeFolder(s.plan.dest);
     else await ctx.worktree.apply(s.plan.dest, s.plan.changes);
+    ctx.faults?.at('after-first-folder');
   }
   for (const s of steps) if (s.plan.target) await ctx.trees.put(s.plan.target);
+  ctx.faults?.at('before-lock');
   await ctx.lock.write(plan.lock);
+  ctx.faults?.at('before-state');
 
-  const conflicted: string[] = [];
-  for (const s of steps) {
-    const c = s.plan;
-    if (c.action === 'stash' && c.from) {
-      await ctx.state.pushStash({ id: newId(ctx, c.name), component: c.name, at, base: c.from, files: c.local.files });
-    }
-    if (c.conflicts.length > 0) {
-      conflicted.push(c.name);
-      await ctx.state.setConflicts(c.name, { component: c.name, operation: 'merge', at, target: c.to, records: c.conflicts });
-    }
-    await ctx.state.record({
-      id: newId(ctx, c.name),
-      component: c.name,
-      op: options.op ?? actionOp[c.action] ?? 'pull',
-      at,
-      summary: summarize(c),
-      before: s.before,
-      after: s.after,
-    });
-  }
+  for (const r of records) await writeRecords(ctx, r);
+  const conflicted = steps.filter((s) => s.plan.conflicts.length > 0).map((s) => s.plan.name);
   await ctx.state.setPending(null);
   return { plan, written: true, conflicted, blocked: [] };
+}
+
+/** Writes what an operation records; safe to run twice (recovery after a crash mid-way). */
+export async function writeRecords(ctx: EngineContext, records: NonNullable<PendingOperation['components'][number]['records']>): Promise<void> {
+  if (records.stash && !(await ctx.state.stashes()).some((s) => s.id === records.stash!.id)) await ctx.state.pushStash(records.stash);
+  if (records.conflicts) await ctx.state.setConflicts(records.conflicts.component, records.conflicts);
+  if (records.history && !(await ctx.state.history(records.history.component)).some((h) => h.id === records.history!.id)) await ctx.state.record(records.history);
 }
 
 export function summarize(c: ComponentPlan): string {

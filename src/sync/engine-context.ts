@@ -32,4 +32,9 @@ export interface EngineContext {
   reporter: Reporter;
   /** Parallel repositories at once. */
   concurrency: number;
+  /**
+   * Named points in the writers where a test can stop the process dead (kill -9) to prove
+   * that recovery works. Real runs pass nothing.
+   */
+  faults?: { at(point: 'after-first-folder' | 'before-lock' | 'before-state'): void };
 }

@@ -169,7 +169,14 @@ export interface PendingOperation {
   id: string;
   at: string;
   /** One per component touched: its folder before, and the folder and lock entry it was going to. */
-  components: { name: string; dest: string; before: FolderState; after: FolderState }[];
+  components: {
+    name: string;
+    dest: string;
+    before: FolderState;
+    after: FolderState;
+    /** What the operation records once its files and lock are written; recovery writes them if it completes. */
+    records?: { history?: HistoryEntry; stash?: StashEntry; conflicts?: ConflictSet };
+  }[];
 }
 
 export interface StateStore {

@@ -5,7 +5,7 @@
 //   - otherwise → put every folder back as it was before, from the blob store.
 
 import type { EngineContext } from './engine-context.js';
-import { restoreFolder } from './apply.js';
+import { restoreFolder, writeRecords } from './apply.js';
 
 export interface RecoveryReport {
   operation: string;
@@ -22,7 +22,9 @@ export async function recover(ctx: EngineContext): Promise<RecoveryReport | null
   if (!pending) return null;
   const lock = await ctx.lock.read();
   const completed = pending.components.every((c) => sameEntry(lock.components[c.name] ?? null, c.after.lock));
-  if (!completed) {
+  if (completed) {
+    for (const c of pending.components) if (c.records) await writeRecords(ctx, c.records);
+  } else {
     for (const c of pending.components) await restoreFolder(ctx, c.dest, c.before);
     const components = { ...lock.components };
     for (const c of pending.components) {

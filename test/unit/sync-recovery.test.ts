@@ -94,7 +94,7 @@ describe('recover()', () => {
   // Open bug: applyPlan records stashes, conflicts and history only after the lock write, and the
   // pending record does not carry them; recover() 'completed' then keeps the new folder but loses the
   // stash entry (the local edits survive only as loose blobs) and, for --merge, the conflict records.
-  it.fails('a crash after the lock write of a --stash pull keeps the stash (BUG: stash entry lost)', async () => {
+  it('a crash after the lock write of a --stash pull keeps the stash, its undo step and its conflicts', async () => {
     const { world, tools } = await installedButton();
     tools.commit({ files: inFolder(BUTTON, { 'b.txt': 'bee 2\n' }), tag: 'v1.1.0' });
     world.worktree.write(`${BUTTON}/a.txt`, 'my edit\n');
@@ -108,5 +108,6 @@ describe('recover()', () => {
     await expect(pull(makeContext(world, { lock: crashingLock }), { names: [], strategy: 'stash', dryRun: false })).rejects.toThrow(/simulated crash/);
     await recover(makeContext(world));
     expect(world.state.stashList).toHaveLength(1);
+    expect((await world.state.history('button')).map((h) => h.op)).toContain('stash');
   });
 });
