@@ -1,0 +1,3 @@
+def lookup(account_id):
+    """Find an account by id."""
+    return {"id": account_id}
