@@ -412,7 +412,9 @@ export function createGitAdapter(options: GitAdapterOptions): GitPort {
           http: httpFor(repo),
           url: repo.url,
           headers: { ...headers },
-          protocolVersion: 2,
+          // Protocol v1: one GET carries refs, peeled tags and HEAD's target; v2 needs a second
+          // round trip (ls-refs) for the same answer.
+          protocolVersion: 1,
           symrefs: true,
           peelTags: true,
           ...authFor(repo.url),

@@ -27,6 +27,8 @@ export interface ForgeRunOptions {
 export function forge(args: string[], options: ForgeRunOptions): Promise<ForgeRun> {
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...options.env };
+    // vitest sets NODE_ENV=test, which makes oclif look for TypeScript sources; users never run that way.
+    delete env.NODE_ENV;
     delete env.GH_TOKEN;
     delete env.GITHUB_TOKEN;
     delete env.FORGE_TOKEN;

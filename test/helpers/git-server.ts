@@ -8,6 +8,9 @@
  *   server.resetCounts();
  *   await server.stop();
  *
+ * countFetches counts POST git-upload-pack requests except protocol v2 `ls-refs` (which native
+ * git and ref listings send): one per actual fetch, for native git and isomorphic-git alike.
+ *
  * Options:
  *   root       folder of bare repositories (default: a fresh temp dir, removed by stop())
  *   auth       { username?, password }: every Git request must carry matching Basic auth, else 401
@@ -39,6 +42,8 @@ export interface GitServerRequest {
   service?: string;
   /** Repository name without a trailing .git, e.g. "tools" or "org/tools". */
   repo?: string;
+  /** Protocol v2 command of a POST (`ls-refs` or `fetch`); absent for protocol v0/v1. */
+  command?: string;
 }
 
 export interface GitServerAuth {
@@ -59,7 +64,7 @@ export interface GitServer {
   url: string;
   root: string;
   requests: GitServerRequest[];
-  /** POST git-upload-pack requests for one repository (name with or without .git). */
+  /** Fetches (POST git-upload-pack, not counting protocol v2 `ls-refs`) of one repository (name with or without .git). */
   countFetches(repoName: string): number;
   resetCounts(): void;
   auth: GitServerAuth | undefined;
@@ -108,7 +113,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     onRequest: options.onRequest,
     countFetches(repoName: string): number {
       const name = stripGit(repoName.replace(/^\/+/, ''));
-      return requests.filter((r) => r.method === 'POST' && r.service === 'git-upload-pack' && r.repo === name).length;
+      return requests.filter((r) => r.method === 'POST' && r.service === 'git-upload-pack' && r.repo === name && r.command !== 'ls-refs').length;
     },
     resetCounts(): void {
       requests.length = 0;
@@ -178,6 +183,13 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
       res.end(String(error));
     });
     child.stdin.on('error', () => {});
+    if (entry.method === 'POST' && !req.headers['content-encoding']) {
+      // Protocol v2 starts the body with a pkt-line "command=ls-refs" or "command=fetch".
+      req.once('data', (chunk: Buffer) => {
+        const m = /^[0-9a-f]{4}command=([a-z-]+)/.exec(chunk.subarray(0, 64).toString('latin1'));
+        if (m) entry.command = m[1]!;
+      });
+    }
     req.pipe(child.stdin);
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -53,7 +53,9 @@ async function caught(promise: Promise<unknown>): Promise<ForgeError> {
 describe('listRemoteRefs', () => {
   it('lists heads, tags (annotated ones peeled to their commit) and the default branch, like git ls-remote', async () => {
     const port = adapter(await tempDir());
+    server.resetCounts();
     const remote = await port.listRemoteRefs(url);
+    expect(server.requests.filter((r) => r.repo === 'tools' && r.method === 'POST')).toEqual([]); // one GET, no ls-refs round trip
     const lsRemote = await git(['ls-remote', url]);
     const expected = new Map<string, string>();
     for (const line of lsRemote.split('\n')) {
@@ -229,7 +231,7 @@ describe('errors at the edge', () => {
         const port = adapter(await tempDir(), { token, nativeGit, onRequest: (e) => events.push(e) });
         const refs = await port.listRemoteRefs(lockedUrl);
         const main = refs.refs.find((r) => r.name === 'refs/heads/main')!;
-        events.length = 0; // listing refs is a POST too (protocol v2 ls-refs)
+        events.length = 0; // count the fetch only
         await port.ensureCommits(lockedUrl, [{ commit: main.commit, ref: main.name }]);
         expect(await port.hasCommit(lockedUrl, main.commit)).toBe(true);
         // With native git, the transfer really went through it (no isomorphic-git fallback).
