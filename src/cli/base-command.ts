@@ -49,7 +49,8 @@ export abstract class ForgeCommand extends Command {
     return {
       emit: (event: ProgressEvent) => {
         if (event.type === 'warning') {
-          if (!this.json) process.stderr.write(`${this.c('yellow', 'warning')}: ${redact(event.message)}\n`);
+          // stderr even under --json: only stdout is reserved for the machine output.
+          process.stderr.write(`${this.c('yellow', 'warning')}: ${redact(event.message)}\n`);
           if (process.env.GITHUB_ACTIONS === 'true') process.stdout.write(`::warning title=forge::${escapeAnnotation(event.message)}\n`);
           return;
         }

@@ -4,7 +4,7 @@
 // Needs git, no network and no token.
 
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,7 +62,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   await mkdir(workspace, { recursive: true });
   const server = await startGitServer({ root: upstreams });
   const steps: DemoStep[] = [];
-  const env = { ...process.env, FORGE_CACHE_DIR: cache, NO_COLOR: options.colors ? '' : '1', CI: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, FORGE_CACHE_DIR: cache, CI: '1' };
+  if (!options.colors) env.NO_COLOR = '1';
   delete env.GH_TOKEN;
   delete env.GITHUB_TOKEN;
   delete env.FORGE_TOKEN;
@@ -77,12 +78,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     for (const line of output.replace(/\n$/, '').split('\n')) if (line !== '') write(line);
     steps.push({ command: `forge ${args.join(' ')}`, exitCode: code, expectedExitCode });
     if (code !== expectedExitCode) throw new Error(`'forge ${args.join(' ')}' exited with ${code}, expected ${expectedExitCode}`);
-  };
-  const editFile = async (path: string, from: string, to: string) => {
-    const { readFile } = await import('node:fs/promises');
-    const file = join(workspace, path);
-    const text = await readFile(file, 'utf8');
-    await writeFile(file, text.replace(from, to));
   };
 
   try {
@@ -138,7 +133,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await forge(['sync', 'status', 'salesforce-lookup', '--detailed']);
     narrate('Everything forge did is logged, and each step can be undone');
     await forge(['sync', 'log', 'salesforce-lookup']);
-    void editFile;
     write('');
     write(bold('Demo complete.') + (options.keep ? ` Workspace kept at ${workspace}` : ''));
     return { workspace, steps, ok: true };

@@ -92,7 +92,8 @@ describe('forge init and add', () => {
     const dir = await workspace();
     const before = await readFile(join(dir, 'forge.yaml'), 'utf8');
     const result = await run(dir, 'add', url, 'salesforce-lookup', '--version', '^9.0.0');
-    expect(result.code).toBe(1);
+    // The user's own range is at fault: invalid input, exit 2 (issue: "2 when the user's own forge.yaml is at fault").
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/matches \^9\.0\.0 \(available: 3\.0\.0, 2\.1\.3, 2\.1\.0\)/);
     expect(await readFile(join(dir, 'forge.yaml'), 'utf8')).toBe(before);
     await expect(stat(join(dir, 'forge.lock.yaml'))).rejects.toThrow();

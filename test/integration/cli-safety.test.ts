@@ -113,12 +113,13 @@ describe('bad forge.yaml and forge.lock.yaml', () => {
 });
 
 describe('repositories that cannot be reached', () => {
-  it('an unknown repository: exit 1, names the repository, writes nothing', async () => {
+  it("an unknown repository in the user's own input: exit 2, names the repository, hints at a token, writes nothing", async () => {
     const dir = await workspace();
     const before = await snapshot(dir);
     const result = await run(dir, ['add', `${server.url}/missing.git`, 'a', '--path', 'a', '--version', '^1.0.0']);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain('missing.git');
+    expect(result.stderr).toContain('GH_TOKEN');
     expect(await snapshot(dir)).toEqual(before);
   });
 
