@@ -117,6 +117,34 @@ describe('ensureCommits', () => {
     expect(server.countFetches('tools')).toBe(1);
   });
 
+  it('fetches components of one repository at different versions in one request', async () => {
+    await makeRepo(server.root, 'mono', { files: { 'a/x.txt': 'a1', 'b/y.txt': 'b1' }, tag: ['a@1.0.0', 'b@1.0.0'], annotated: true });
+    await commitToRepo(server.root, 'mono', { files: { 'a/x.txt': 'a2' }, tag: 'a@1.1.0', annotated: true });
+    await commitToRepo(server.root, 'mono', { files: { 'c/z.txt': 'c' }, tag: 'c@1.0.0' });
+    const bare = repoDir(server.root, 'mono');
+    const monoUrl = `${server.url}/mono.git`;
+    const wants = await Promise.all(['b@1.0.0', 'a@1.1.0', 'c@1.0.0'].map(async (tag) => ({ commit: await gitRevParse(bare, `${tag}^{commit}`), ref: `refs/tags/${tag}` })));
+    for (const nativeGit of [false, true]) {
+      const port = adapter(await tempDir(), { nativeGit });
+      server.resetCounts();
+      expect(await port.ensureCommits(monoUrl, wants)).toEqual({ fetched: true });
+      expect(server.countFetches('mono')).toBe(1);
+      for (const [want, path] of [[wants[0]!, 'b'], [wants[1]!, 'a'], [wants[2]!, 'c']] as const) {
+        expect((await port.readSnapshot(monoUrl, want.commit, path)).tree).toBe(await gitRevParse(bare, `${want.commit}:${path}`));
+      }
+    }
+    // Later, into a cache that is no longer empty (isomorphic-git even when native git is there).
+    const cacheDir = await tempDir();
+    const port = adapter(cacheDir, { nativeGit: true });
+    await port.ensureCommits(monoUrl, [wants[0]!]);
+    const b2 = await commitToRepo(server.root, 'mono', { files: { 'b/y.txt': 'b2' }, tag: 'b@2.0.0' });
+    const more = [wants[1]!, wants[2]!, { commit: b2, ref: 'refs/tags/b@2.0.0' }];
+    server.resetCounts();
+    await port.ensureCommits(monoUrl, more);
+    expect(server.countFetches('mono')).toBe(1);
+    for (const want of more) expect(await port.hasCommit(monoUrl, want.commit)).toBe(true);
+  });
+
   it('fetches a newer tag into a cache that holds an older one, and shares the cache between adapters', async () => {
     const cacheDir = await tempDir();
     const bare = repoDir(server.root, 'tools');
