@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForgeError } from '../../src/errors.js';
@@ -256,7 +256,8 @@ describe('errors at the edge', () => {
       const token = 'right-token-0000';
       for (const nativeGit of [false, true]) {
         const events: GitRequestEvent[] = [];
-        const port = adapter(await tempDir(), { token, nativeGit, onRequest: (e) => events.push(e) });
+        const cacheDir = await tempDir();
+        const port = adapter(cacheDir, { token, nativeGit, onRequest: (e) => events.push(e) });
         const refs = await port.listRemoteRefs(lockedUrl);
         const main = refs.refs.find((r) => r.name === 'refs/heads/main')!;
         events.length = 0; // count the fetch only
@@ -265,6 +266,12 @@ describe('errors at the edge', () => {
         // With native git, the transfer really went through it (no isomorphic-git fallback).
         const isoFetches = events.filter((e) => e.transport === 'isomorphic-git' && e.method === 'POST' && e.url.endsWith('/git-upload-pack'));
         expect(isoFetches.length).toBe(nativeGit ? 0 : 1);
+        // The token is in no file of the cache (config, FETCH_HEAD, logs...).
+        const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
+        for (const file of await readdir(cacheDir, { recursive: true })) {
+          const text = await readFile(join(cacheDir, file)).then((b) => b.toString('latin1'), () => '');
+          expect(text.includes(token) || text.includes(basic)).toBe(false);
+        }
       }
     } finally {
       await locked.stop();
