@@ -35,7 +35,12 @@ export function printPlan(out: Printer, plan: PullPlan, options: { dryRun: boole
       case 'merge':
       case 'rebase':
       case 'conflict':
-        out.log(`${options.dryRun ? `Would ${c.action === 'rebase' ? 'rebase' : 'merge'}` : c.action === 'rebase' ? 'Rebased' : 'Merging'} ${c.name}: ${label(c.from)} → ${label(c.to)}`);
+        {
+          const rebasing = c.action === 'rebase' || plan.strategy === 'rebase';
+          out.log(`${options.dryRun ? `Would ${rebasing ? 'rebase' : 'merge'}` : rebasing ? (c.action === 'rebase' ? 'Rebased' : 'Rebasing') : 'Merging'} ${c.name}: ${label(c.from)} → ${label(c.to)}`);
+          // A stopped rebase says at which step (the consumer commit, or the uncommitted changes).
+          if (rebasing && c.note && c.conflicts.length && !options.dryRun) out.log(`The ${c.note}`);
+        }
         if (c.merged.length) out.log(`Auto-merge successful for: ${c.merged.join(', ')}`);
         for (const x of c.conflicts) out.log(`Conflict (${x.type}) in: ${x.file}`);
         if (c.conflicts.length && !options.dryRun) out.log(`Run 'forge sync resolve ${c.name}' to resolve conflicts`);
