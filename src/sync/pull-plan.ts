@@ -9,7 +9,7 @@ import { parseComponentManifest } from '../resolve/index.js';
 import type { EngineContext } from './engine-context.js';
 import type { ConflictRecord, FileEntry, LockEntry, Lockfile, Manifest, Snapshot } from './model.js';
 import type { FileChange } from './ports.js';
-import { RemoteView, ensure, resolveGraph, type ResolvedComponent, type ResolveOptions } from './resolution.js';
+import { RemoteView, ensure, lockMatchesSpec, resolveGraph, type ResolvedComponent, type ResolveOptions } from './resolution.js';
 import { repositoryId, repositoryUrl } from './repository.js';
 import { byPath, changesToReach, diffSnapshots, type PathChange } from './snapshot.js';
 
@@ -100,7 +100,9 @@ export async function planPull(ctx: EngineContext, options: PullOptions): Promis
     ...(options.to !== undefined ? { to: { name: options.names[0]!, target: options.to } } : {}),
   });
 
-  const selected = options.names.length === 0 ? null : closure(options.names, resolution.components);
+  // A component whose entry in forge.yaml changed (range, ref, repository) was asked to move too.
+  const changed = manifest.components.filter((s) => lock.components[s.name] && !lockMatchesSpec(s, lock.components[s.name])).map((s) => s.name);
+  const selected = options.names.length === 0 ? null : closure([...options.names, ...changed], resolution.components);
   const now = isoSeconds(ctx.clock.now());
   const fetchedRepos = new Set<string>();
   const reporter = ctx.reporter;
