@@ -102,7 +102,12 @@ export async function planPull(ctx: EngineContext, options: PullOptions): Promis
 
   // A component whose entry in forge.yaml changed (range, ref, repository) was asked to move too.
   const changed = manifest.components.filter((s) => lock.components[s.name] && !lockMatchesSpec(s, lock.components[s.name])).map((s) => s.name);
-  const selected = options.names.length === 0 ? null : closure([...options.names, ...changed], resolution.components);
+  // The solver keeps locked versions unless no solution does: one it had to move (to satisfy a new
+  // requirement) must move, or the lock contradicts itself. Branch-following components are left alone.
+  const forced = resolution.components
+    .filter((c) => c.version !== undefined && lock.components[c.name]?.version !== undefined && lock.components[c.name]!.commit !== c.commit)
+    .map((c) => c.name);
+  const selected = options.names.length === 0 ? null : closure([...options.names, ...changed, ...forced], resolution.components);
   const now = isoSeconds(ctx.clock.now());
   const fetchedRepos = new Set<string>();
   const reporter = ctx.reporter;
