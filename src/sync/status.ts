@@ -1,12 +1,13 @@
 // `forge sync status`: the state of each component, from the lock's tree id
-// (offline) and one ref listing per repository (online). Never fetches.
+// (offline) and one ref listing per repository (online). Fetches only when
+// something moved upstream, to read component.yaml at the new candidates as pull would.
 
 import PQueue from 'p-queue';
-import { ForgeError } from '../errors.js';
+import { ForgeError, isForgeError } from '../errors.js';
 import type { EngineContext } from './engine-context.js';
-import { STATUS_ORDER, type ComponentSpec, type LockEntry, type Status } from './model.js';
+import { STATUS_ORDER, type ComponentSpec, type LockEntry, type Lockfile, type Manifest, type Status } from './model.js';
 import type { PullRequestRecord } from './ports.js';
-import { RemoteView, lockMatchesSpec, selectorOfLock } from './resolution.js';
+import { RemoteView, lockMatchesSpec, resolveGraph, selectorOfLock } from './resolution.js';
 import { baseName } from './repository.js';
 import { diffSnapshots, type PathChange } from './snapshot.js';
 
@@ -31,6 +32,8 @@ export interface ComponentStatus {
   requiredBy: string[];
   /** Set when something is wrong that the state alone does not say (not installed, forge.yaml changed, ref gone). */
   note: string | null;
+  /** Why pull cannot follow upstream: an upgrade blocked by dependency ranges, or a resolution that fails. */
+  problems: string[];
   /** With --detailed: each changed file and how. */
   changes?: { file: string; kind: PathChange['kind'] }[];
 }
@@ -87,6 +90,7 @@ export async function status(ctx: EngineContext, options: StatusOptions): Promis
       }),
     ),
   );
+  if (view) await dependencyProblems(ctx, view, manifest, lock, components);
   // Key order as the contract shows it; STATUS_ORDER is precedence, not display order.
   const summary: Record<Status, number> = { synced: 0, modified: 0, outdated: 0, conflict: 0, forked: 0, detached: 0 };
   for (const c of components) summary[c.status] += 1;
@@ -138,6 +142,7 @@ async function componentStatus(
     lastSyncAt: entry?.resolvedAt ?? null,
     requiredBy: entry?.requiredBy ?? [],
     note: null,
+    problems: [],
   };
   if (!entry) {
     // In forge.yaml but never installed: everything upstream is "newer".
@@ -188,4 +193,53 @@ async function componentStatus(
     }
   }
   return result;
+}
+
+/** Failures of resolution itself (ranges, cycles, missing components); anything else (network, auth) is thrown. */
+const RESOLUTION_CODES = new Set([
+  'E_VERSION_CONFLICT',
+  'E_NO_MATCHING_VERSION',
+  'E_DEPENDENCY_CYCLE',
+  'E_DEPENDENCY_MISSING',
+  'E_REF_NOT_FOUND',
+  'E_COMMIT_NOT_FOUND',
+  'E_COMPONENT_NOT_FOUND',
+  'E_COMPONENT_AMBIGUOUS',
+  'E_COMPONENT_INVALID',
+  'E_NAME_CLASH',
+]);
+
+/**
+ * Dependencies that became unsatisfiable upstream. Only when something moved (a newer allowed
+ * commit, or a locked ref gone): resolve as `forge sync pull` would; if that fails, every moved
+ * component says so; if it succeeds but leaves a direct component short of its newest allowed
+ * version, resolve once more with that version pinned to learn why.
+ */
+async function dependencyProblems(ctx: EngineContext, view: RemoteView, manifest: Manifest, lock: Lockfile, components: ComponentStatus[]): Promise<void> {
+  const moved = components.filter(
+    (c) => lock.components[c.name] !== undefined && ((c.upstreamCommit !== null && c.upstreamCommit !== c.commit) || c.note === 'ref-gone'),
+  );
+  if (moved.length === 0) return;
+  const attempt = async (to?: { name: string; target: string }): Promise<{ chosen: Map<string, string> } | { error: string }> => {
+    try {
+      const resolution = await resolveGraph(ctx, view, manifest, lock, { unlock: 'all', ...(to ? { to } : {}) });
+      return { chosen: new Map(resolution.components.map((r) => [r.name, r.commit])) };
+    } catch (error) {
+      if (!isForgeError(error) || !RESOLUTION_CODES.has(error.code)) throw error;
+      return { error: error.message };
+    }
+  };
+  const pull = await attempt();
+  if ('error' in pull) {
+    for (const c of moved) c.problems.push(`pull would fail: ${pull.error}`);
+    return;
+  }
+  for (const c of moved) {
+    if (c.upstreamCommit === null || pull.chosen.get(c.name) === c.upstreamCommit) continue;
+    const spec = manifest.components.find((s) => s.name === c.name);
+    // Dependencies follow what needs them; only a direct range can be "held back".
+    if (!spec || spec.selector.kind !== 'version' || !c.latestVersion || !lockMatchesSpec(spec, lock.components[c.name])) continue;
+    const pinned = await attempt({ name: c.name, target: c.latestVersion });
+    if ('error' in pinned) c.problems.push(`upgrade blocked: ${pinned.error}`);
+  }
 }

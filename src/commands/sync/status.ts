@@ -45,6 +45,7 @@ export default class Status extends ForgeCommand {
               ]),
             ),
           );
+          for (const c of report.components) for (const problem of c.problems) this.say(`✗ ${c.name}: ${problem}`);
         }
         this.say('');
         this.say(`Summary: ${summaryLine || 'nothing to report'}`);
@@ -78,6 +79,7 @@ export default class Status extends ForgeCommand {
     if (c.fork) this.say(`Fork: ${c.fork}`);
     if (c.note && c.note !== 'ref-gone') this.say(`Note: ${c.note}`);
     if (c.note === 'ref-gone') this.say('Note: the locked ref no longer exists upstream');
+    for (const problem of c.problems) this.say(`✗ ${problem}`);
     this.say(`Last sync: ${c.lastSyncAt ?? 'never'} (${ago(c.lastSyncAt)})`);
     this.say('');
   }
