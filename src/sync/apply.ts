@@ -47,6 +47,19 @@ export function filesAfter(local: readonly FileEntry[], changes: readonly FileCh
   return [...map.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
+/**
+ * Stores contents in the blob store several at a time. Each put waits for two fsyncs (file and
+ * folder); one after the other, the 2,400 files of a cold pull of 24 components took 18 s.
+ */
+const PUT_CONCURRENCY = 32;
+async function putAll(ctx: EngineContext, contents: readonly Uint8Array[]): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < contents.length) await ctx.blobs.put(contents[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(PUT_CONCURRENCY, contents.length) }, worker));
+}
+
 export function newId(ctx: EngineContext, name: string): string {
   return `${ctx.clock.now().getTime().toString(36)}-${name}-${Math.random().toString(36).slice(2, 8)}`;
 }
@@ -73,7 +86,7 @@ export async function applyPlan(ctx: EngineContext, plan: PullPlan, options: App
   for (const c of active) {
     await backupFiles(ctx, c.dest, c.local.files, c.changes);
     if (c.action === 'stash') for (const f of c.local.files) await ctx.blobs.put(await readLocalFile(ctx, c.dest, f.path));
-    for (const change of c.changes) if (change.action === 'write') await ctx.blobs.put(change.content);
+    await putAll(ctx, c.changes.flatMap((change) => (change.action === 'write' ? [change.content] : [])));
     steps.push({
       plan: c,
       before: { lock: c.from, files: c.local.files },
