@@ -1,0 +1,526 @@
+// forge next to native git: `npm run bench` (builds, then runs this file).
+//
+// Fixtures: 6 upstream repositories built with `git fast-import` (about 2,000 files and 300 commits
+// each, tags v1.0.0..v1.9.0, 4 component folders of about 100 files), served over smart HTTP on
+// 127.0.0.1 by `git http-backend` from a separate process (bench/git-server.mjs). A workspace
+// lists the 24 components (`version: ^1.0.0`).
+//
+// Scenarios (median of BENCH_RUNS runs, default 3; more for the quick ones):
+//   cold pull   forge sync pull --all, fresh cache and workspace  vs  6 parallel
+//               `git clone --depth 1 --branch TAG --no-checkout` + `git archive TAG PATH | tar -x`
+//   no-op pull  forge sync pull --all, everything up to date      vs  6 parallel `git ls-remote --tags`
+//   status      forge sync status --all --offline, warm stat cache vs  `git status` over the same files
+//   memory      peak RSS of every forge run (/usr/bin/time -f %M, else bench/measure.mjs)
+//
+// Environment: BENCH_RUNS (default 3), BENCH_KEEP=1 keeps bench/.work/, BENCH_PROFILE=DIR runs
+// every forge command with --cpu-prof into DIR.
+// Exit code 0 whatever the figures (it's a measurement); 1 when something failed to run.
+
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const projectRoot = resolve(here, '..');
+const forgeBin = join(projectRoot, 'bin', 'run.js');
+const workRoot = join(here, '.work', `run-${process.pid}`);
+const RUNS = Math.max(1, Number.parseInt(process.env.BENCH_RUNS ?? '3', 10) || 3);
+const QUICK_RUNS = Math.max(RUNS, 5);
+const KEEP = process.env.BENCH_KEEP === '1';
+const PROFILE_DIR = process.env.BENCH_PROFILE ? resolve(process.env.BENCH_PROFILE) : null;
+
+const REPOS = 6;
+const COMPONENTS_PER_REPO = 4;
+const FILES_PER_COMPONENT = 100;
+const FILES_PER_REPO = 2000;
+const COMMITS = 300;
+const TAG_EVERY = 30; // v1.0.0 at commit 30 ... v1.9.0 at commit 300
+const LAST_TAG = `v1.${COMMITS / TAG_EVERY - 1}.0`;
+
+const log = (...args) => console.error(...args);
+
+// --- processes ---------------------------------------------------------------------------
+
+/** Asynchronous spawn; resolves with exit code, output and wall time (ms). */
+function run(command, args, options = {}) {
+  return new Promise((resolvePromise, reject) => {
+    const started = performance.now();
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const result = { code: code ?? 1, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), ms: performance.now() - started };
+      if (options.check !== false && result.code !== 0) {
+        reject(new Error(`${command} ${args.join(' ')} exited with ${result.code}${signal ? ` (${signal})` : ''}\n${result.stderr.slice(-3000)}${result.stdout.slice(-2000)}`));
+      } else resolvePromise(result);
+    });
+    if (options.input !== undefined) {
+      child.stdin.on('error', () => {});
+      child.stdin.end(options.input);
+    }
+  });
+}
+
+const gitEnv = {
+  ...process.env,
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_TERMINAL_PROMPT: '0',
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'bench@forge.invalid',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'bench@forge.invalid',
+};
+const git = (args, options = {}) => run('git', args, { env: gitEnv, ...options });
+const sh = (script, options = {}) => run('sh', ['-c', script], { env: gitEnv, ...options });
+
+let timeBin = null;
+let profileSeq = 0;
+
+/** `node bin/run.js ARGS` in `cwd`; returns wall time and peak RSS (KiB). */
+async function forge(args, cwd, extraEnv = {}) {
+  const env = { ...process.env, CI: '1', NO_COLOR: '1', ...extraEnv };
+  for (const name of ['GH_TOKEN', 'GITHUB_TOKEN', 'FORGE_TOKEN']) delete env[name];
+  const rssFile = join(workRoot, `rss-${process.pid}-${profileSeq}.txt`);
+  const nodeArgs = [];
+  if (PROFILE_DIR) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${String(++profileSeq).padStart(3, '0')}-${args.slice(0, 2).join('-')}.cpuprofile`);
+  let result;
+  if (timeBin) {
+    result = await run(timeBin, ['-f', '%M', '-o', rssFile, process.execPath, ...nodeArgs, forgeBin, ...args], { cwd, env, check: false });
+  } else {
+    env.FORGE_BENCH_RSS_FILE = rssFile;
+    result = await run(process.execPath, ['--import', new URL('./measure.mjs', import.meta.url).href, ...nodeArgs, forgeBin, ...args], { cwd, env, check: false });
+  }
+  if (result.code !== 0) throw new Error(`forge ${args.join(' ')} exited with ${result.code}\n${result.stderr.slice(-3000)}${result.stdout.slice(-3000)}`);
+  const text = await readFile(rssFile, 'utf8').catch(() => '');
+  const rss = Number.parseInt(text.trim().split('\n').pop() ?? '', 10);
+  await rm(rssFile, { force: true });
+  return { ms: result.ms, rssKiB: Number.isFinite(rss) ? rss : null, stdout: result.stdout };
+}
+
+// --- fixtures ----------------------------------------------------------------------------
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = (
+  'const let function return if else for while await async import export from default class interface type ' +
+  'string number boolean null undefined true false new this value result error options config items item index ' +
+  'count total name path file folder repository component version range commit tree blob status pull push merge ' +
+  'conflict local upstream remote fetch cache lock state history entry entries map set list array object key data ' +
+  'request response server client token header body length offset buffer stream chunk read write open close ' +
+  'the a an of to in on for with is are be by that this it as at or and not when then only each every all'
+).split(' ');
+const PUNCT = ['(', ')', '{', '}', ';', ',', '.', ' = ', ' => ', ': ', '[', ']', ' + ', ' && ', ' || '];
+
+/** A text file of about `size` bytes: code-ish lines, compresses like source (about 3-4x). */
+function textContent(rng, size, header) {
+  const lines = [header];
+  let length = header.length + 1;
+  let depth = 0;
+  while (length < size) {
+    const n = 3 + Math.floor(rng() * 10);
+    let line = '  '.repeat(depth);
+    for (let i = 0; i < n; i++) {
+      line += WORDS[Math.floor(rng() * WORDS.length)];
+      line += rng() < 0.3 ? PUNCT[Math.floor(rng() * PUNCT.length)] : ' ';
+    }
+    if (rng() < 0.05) line += String(Math.floor(rng() * 1e6));
+    const r = rng();
+    if (r < 0.15 && depth < 5) depth++;
+    else if (r < 0.3 && depth > 0) depth--;
+    lines.push(line.trimEnd());
+    length += line.length + 1;
+  }
+  return Buffer.from(`${lines.join('\n')}\n`);
+}
+
+function binaryContent(rng, size) {
+  const bytes = Buffer.allocUnsafe(size);
+  for (let i = 0; i < size; i++) bytes[i] = (rng() * 256) | 0;
+  bytes.write('\x89PNG\r\n\x1a\n', 0, 'latin1');
+  return bytes;
+}
+
+/** Log-normal-ish text size: median about 2.5 KB, a few tens of KB. */
+function textSize(rng) {
+  const u = rng() + rng() + rng() - 1.5; // about normal, sd 0.5
+  return Math.min(60_000, Math.max(80, Math.round(2500 * Math.exp(u * 2))));
+}
+
+const TEXT_EXTS = ['ts', 'ts', 'ts', 'js', 'md', 'json', 'yaml', 'py', 'txt'];
+
+function newFile(rng, path, rev) {
+  if (/\.(png|bin)$/.test(path)) return { mode: '100644', content: binaryContent(rng, 4000 + Math.floor(rng() * 60_000)) };
+  const mode = path.endsWith('.sh') ? '100755' : '100644';
+  const header = path.endsWith('.sh') ? '#!/bin/sh' : `// ${path} r${rev}`;
+  return { mode, content: textContent(rng, textSize(rng), header) };
+}
+
+function layout(rng, repoIndex) {
+  const files = new Map();
+  const add = (path) => files.set(path, newFile(rng, path, 0));
+  for (let c = 0; c < COMPONENTS_PER_REPO; c++) {
+    const base = `components/c${c}`;
+    files.set(`${base}/component.yaml`, { mode: '100644', content: Buffer.from(`name: repo${repoIndex}-c${c}\ndescription: Bench component ${c} of repo ${repoIndex}.\nconfig:\n  timeout: 30\n`) });
+    add(`${base}/README.md`);
+    add(`${base}/assets/logo.png`);
+    for (let i = 0; i < 4; i++) add(`${base}/scripts/task${i}.sh`);
+    let n = files.size;
+    for (let i = 0; files.size - n < FILES_PER_COMPONENT - 7; i++) {
+      const dir = ['src', 'src/lib', 'src/util', 'prompts', 'schemas', 'test'][i % 6];
+      add(`${base}/${dir}/f${i}.${TEXT_EXTS[Math.floor(rng() * TEXT_EXTS.length)]}`);
+    }
+    n = files.size;
+  }
+  let i = 0;
+  while (files.size < FILES_PER_REPO) {
+    const top = ['src', 'src', 'lib', 'docs', 'test', 'tools', 'examples'][i % 7];
+    const path = `${top}/m${Math.floor(i / 25) % 40}/${i % 3 === 0 ? 'deep/' : ''}f${i}`;
+    if (i % 200 === 7) add(`${path}.bin`);
+    else if (i % 40 === 3) add(`${path}.sh`);
+    else add(`${path}.${TEXT_EXTS[Math.floor(rng() * TEXT_EXTS.length)]}`);
+    i++;
+  }
+  add('README.md');
+  add('package.json');
+  return files;
+}
+
+/** Replace a few lines of a text file (or the whole of a binary one). */
+function editFile(rng, path, file, rev) {
+  if (path.endsWith('/component.yaml')) return { mode: file.mode, content: Buffer.concat([file.content, Buffer.from(`# r${rev}\n`)]) };
+  if (/\.(png|bin)$/.test(path)) return newFile(rng, path, rev);
+  const lines = file.content.toString().split('\n');
+  const at = 1 + Math.floor(rng() * Math.max(1, lines.length - 2));
+  const removed = Math.floor(rng() * 6);
+  const inserted = textContent(rng, 40 + Math.floor(rng() * 400), `  // r${rev}`).toString().replace(/\n$/, '').split('\n');
+  lines.splice(at, removed, ...inserted);
+  return { mode: file.mode, content: Buffer.from(lines.join('\n')) };
+}
+
+function fastImportStream(repoIndex) {
+  const rng = mulberry32(0x5eed + repoIndex * 7919);
+  const files = layout(rng, repoIndex);
+  const parts = [];
+  const push = (s) => parts.push(typeof s === 'string' ? Buffer.from(s) : s);
+  const data = (buf) => {
+    push(`data ${buf.length}\n`);
+    push(buf);
+    push('\n');
+  };
+  const t0 = 1_700_000_000;
+  const paths = () => [...files.keys()];
+  let allPaths = paths();
+  for (let n = 1; n <= COMMITS; n++) {
+    const when = t0 + n * 3600;
+    push(`commit refs/heads/main\nmark :${n}\n`);
+    push(`author Dev ${n % 5} <dev${n % 5}@upstream.invalid> ${when} +0000\ncommitter Dev ${n % 5} <dev${n % 5}@upstream.invalid> ${when} +0000\n`);
+    const changes = [];
+    if (n === 1) {
+      for (const [path, file] of files) changes.push(['M', path, file]);
+    } else {
+      const edits = 1 + Math.floor(rng() * 6);
+      for (let e = 0; e < edits; e++) {
+        let path;
+        if (rng() < 0.3) {
+          const c = Math.floor(rng() * COMPONENTS_PER_REPO);
+          const inComponent = allPaths.filter((p) => p.startsWith(`components/c${c}/`));
+          path = inComponent[Math.floor(rng() * inComponent.length)];
+        } else path = allPaths[Math.floor(rng() * allPaths.length)];
+        const next = editFile(rng, path, files.get(path), n);
+        files.set(path, next);
+        changes.push(['M', path, next]);
+      }
+      if (rng() < 0.06) {
+        const path = `src/added/r${n}.ts`;
+        const file = newFile(rng, path, n);
+        files.set(path, file);
+        changes.push(['M', path, file]);
+        allPaths = paths();
+      }
+      if (rng() < 0.04) {
+        const candidates = allPaths.filter((p) => p.startsWith('docs/'));
+        const path = candidates[Math.floor(rng() * candidates.length)];
+        if (path) {
+          files.delete(path);
+          changes.push(['D', path]);
+          allPaths = paths();
+        }
+      }
+    }
+    data(Buffer.from(`change ${n} of repo${repoIndex}\n`));
+    if (n > 1) push(`from :${n - 1}\n`);
+    for (const [op, path, file] of changes) {
+      if (op === 'D') push(`D ${path}\n`);
+      else {
+        push(`M ${file.mode} inline ${path}\n`);
+        data(file.content);
+      }
+    }
+    push('\n');
+    if (n % TAG_EVERY === 0) {
+      const tag = `v1.${n / TAG_EVERY - 1}.0`;
+      push(`tag ${tag}\nfrom :${n}\ntagger Release <release@upstream.invalid> ${when} +0000\n`);
+      data(Buffer.from(`Release ${tag}\n`));
+    }
+  }
+  push('done\n');
+  return Buffer.concat(parts);
+}
+
+async function buildUpstreams(root) {
+  await mkdir(root, { recursive: true });
+  await Promise.all(
+    Array.from({ length: REPOS }, async (_, r) => {
+      const gitdir = join(root, `repo${r}.git`);
+      await git(['init', '-q', '--bare', '-b', 'main', gitdir]);
+      let t = performance.now();
+      const stream = fastImportStream(r);
+      const generated = performance.now() - t;
+      t = performance.now();
+      await git(['--git-dir', gitdir, 'fast-import', '--quiet', '--done'], { input: stream });
+      const imported = performance.now() - t;
+      t = performance.now();
+      // Like a hosted repository: one well-deltified pack.
+      await git(['--git-dir', gitdir, 'repack', '-adq', '--window=10']);
+      if (process.env.BENCH_DEBUG) log(`  repo${r}: ${(stream.length / 1e6).toFixed(1)} MB stream, generated ${fmtMs(generated)}, fast-import ${fmtMs(imported)}, repack ${fmtMs(performance.now() - t)}`);
+    }),
+  );
+}
+
+// --- the server (own process) ------------------------------------------------------------
+
+async function startServer(root) {
+  const child = spawn(process.execPath, [join(here, 'git-server.mjs'), root], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const line = await new Promise((resolvePromise, reject) => {
+    let buffered = '';
+    child.stdout.on('data', (d) => {
+      buffered += d;
+      const nl = buffered.indexOf('\n');
+      if (nl >= 0) resolvePromise(buffered.slice(0, nl));
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`git server exited with ${code}`)));
+  });
+  const info = JSON.parse(line);
+  const control = async (path, method = 'GET') => (await fetch(`${info.url}/__bench/${path}`, { method })).json();
+  return {
+    url: info.url,
+    impl: info.impl,
+    stats: () => control('stats'),
+    reset: () => control('reset', 'POST'),
+    stop: async () => {
+      child.removeAllListeners('exit');
+      const exited = new Promise((r) => child.on('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+// --- workspaces --------------------------------------------------------------------------
+
+function forgeYaml(base) {
+  let text = 'components:\n';
+  for (let r = 0; r < REPOS; r++) {
+    for (let c = 0; c < COMPONENTS_PER_REPO; c++) {
+      text += `  repo${r}-c${c}:\n    repository: ${base}/repo${r}.git\n    path: components/c${c}\n    version: ^1.0.0\n    dest: vendor/repo${r}/c${c}\n`;
+    }
+  }
+  return text;
+}
+
+async function freshWorkspace(dir, base) {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await git(['init', '-q', '-b', 'main'], { cwd: dir });
+  await writeFile(join(dir, 'forge.yaml'), forgeYaml(base));
+  await writeFile(join(dir, '.gitignore'), '.forge/\n');
+}
+
+async function nativeCold(dir, base) {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: REPOS }, (_, r) => {
+      const clone = join(dir, 'clones', `repo${r}`);
+      const dest = join(dir, 'ws', 'vendor', `repo${r}`);
+      let script = `set -e; git clone -q --depth 1 --branch ${LAST_TAG} --no-checkout ${base}/repo${r}.git '${clone}'; mkdir -p '${dest}'`;
+      for (let c = 0; c < COMPONENTS_PER_REPO; c++) script += `; git -C '${clone}' archive ${LAST_TAG} components/c${c} | tar -x -C '${dest}' --strip-components=1`;
+      return sh(script);
+    }),
+  );
+  return performance.now() - started;
+}
+
+// --- figures -----------------------------------------------------------------------------
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
+const fmtMb = (kib) => (kib == null ? 'n/a' : `${(kib / 1024).toFixed(0)} MB`);
+
+async function repeat(times, before, measure) {
+  const samples = [];
+  for (let i = 0; i < times; i++) {
+    if (before) await before(i);
+    samples.push(await measure(i));
+  }
+  return samples;
+}
+
+async function main() {
+  if (!existsSync(join(projectRoot, 'dist', 'commands'))) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does).');
+  const probe = await run('sh', ['-c', 'command -v /usr/bin/time'], { check: false });
+  timeBin = probe.code === 0 ? '/usr/bin/time' : null;
+  const gitVersion = (await git(['--version'])).stdout.trim();
+  await rm(workRoot, { recursive: true, force: true });
+  await mkdir(workRoot, { recursive: true });
+  if (PROFILE_DIR) await mkdir(PROFILE_DIR, { recursive: true });
+
+  let t = performance.now();
+  const upstreams = join(workRoot, 'upstream');
+  await buildUpstreams(upstreams);
+  const countOut = await git(['--git-dir', join(upstreams, 'repo0.git'), 'ls-tree', '-r', '--name-only', LAST_TAG]);
+  const commitCount = (await git(['--git-dir', join(upstreams, 'repo0.git'), 'rev-list', '--count', 'main'])).stdout.trim();
+  log(`fixtures: ${REPOS} repositories (${countOut.stdout.trim().split('\n').length} files and ${commitCount} commits in repo0, tags v1.0.0..${LAST_TAG}) in ${fmtMs(performance.now() - t)}`);
+
+  const server = await startServer(upstreams);
+  log(`server: ${server.url} (${server.impl === 'dist' ? 'dist/demo/git-http-server.js' : 'bench/git-server.mjs bridge'}); memory via ${timeBin ?? 'bench/measure.mjs'}`);
+  const rows = [];
+  const rss = {};
+  const noteRss = (label, samples) => (rss[label] = Math.max(...samples.map((s) => s.rssKiB ?? 0)) || null);
+
+  try {
+    const ws = join(workRoot, 'ws');
+    const cacheDir = join(workRoot, 'cache');
+    const freshCold = async () => {
+      await rm(cacheDir, { recursive: true, force: true });
+      await freshWorkspace(ws, server.url);
+    };
+
+    // Cold pull: forge (native fast path), forge (isomorphic-git only), native git.
+    log('cold pull: forge ...');
+    const coldForge = await repeat(RUNS, freshCold, () => forge(['sync', 'pull', '--all'], ws, { FORGE_CACHE_DIR: cacheDir }));
+    noteRss('cold pull', coldForge);
+    const installed = (await run('sh', ['-c', 'find vendor -type f | wc -l'], { cwd: ws })).stdout.trim();
+    log(`  installed files: ${installed}`);
+    log('cold pull: forge, FORGE_NATIVE_GIT=0 ...');
+    const coldIso = await repeat(RUNS, freshCold, () => forge(['sync', 'pull', '--all'], ws, { FORGE_CACHE_DIR: cacheDir, FORGE_NATIVE_GIT: '0' }));
+    noteRss('cold pull (isomorphic-git only)', coldIso);
+    log('cold pull: native git ...');
+    const coldNative = await repeat(RUNS, null, () => nativeCold(join(workRoot, 'native'), server.url));
+    const nativeInstalled = (await run('sh', ['-c', 'find ws/vendor -type f | wc -l'], { cwd: join(workRoot, 'native') })).stdout.trim();
+    if (nativeInstalled !== installed) log(`  WARNING: native git installed ${nativeInstalled} files, forge ${installed}`);
+    rows.push({ name: `cold pull (${REPOS * COMPONENTS_PER_REPO} components, ${REPOS} repos)`, forge: median(coldForge.map((s) => s.ms)), native: median(coldNative), target: 1.5, nativeLabel: 'clone --depth 1 + archive' });
+    rows.push({ name: '  same, FORGE_NATIVE_GIT=0', forge: median(coldIso.map((s) => s.ms)), native: median(coldNative), target: null, nativeLabel: '(info)' });
+
+    // Leave the workspace as a normal cold pull made it (native path), for the warm scenarios.
+    await freshCold();
+    await forge(['sync', 'pull', '--all'], ws, { FORGE_CACHE_DIR: cacheDir });
+
+    // No-op pull vs ls-remote.
+    log('no-op pull ...');
+    const fetchesSeen = [];
+    const noop = await repeat(QUICK_RUNS, () => server.reset(), async () => {
+      const sample = await forge(['sync', 'pull', '--all'], ws, { FORGE_CACHE_DIR: cacheDir });
+      const stats = await server.stats();
+      fetchesSeen.push(stats);
+      if (!/up to date/i.test(sample.stdout)) log(`  WARNING: the no-op pull printed: ${sample.stdout.trim().split('\n').slice(-3).join(' | ')}`);
+      return sample;
+    });
+    noteRss('no-op pull', noop);
+    const lsRemote = await repeat(QUICK_RUNS, null, async () => {
+      const started = performance.now();
+      await Promise.all(Array.from({ length: REPOS }, (_, r) => git(['ls-remote', '--tags', `${server.url}/repo${r}.git`])));
+      return performance.now() - started;
+    });
+    const fetches = Math.max(...fetchesSeen.map((s) => s.fetches));
+    const lsRefs = Math.max(...fetchesSeen.map((s) => s.lsRefs));
+    const uploadPackPosts = Math.max(...fetchesSeen.map((s) => s.uploadPackPosts));
+    const infoRefs = Math.max(...fetchesSeen.map((s) => s.infoRefs));
+    rows.push({ name: 'no-op pull (warm)', forge: median(noop.map((s) => s.ms)), native: median(lsRemote), target: 1.2, nativeLabel: '6x ls-remote --tags' });
+
+    // Status: forge offline (warm stat cache, then cold) vs git status over the same files.
+    log('status ...');
+    const statusArgs = ['sync', 'status', '--all', '--offline'];
+    await forge(statusArgs, ws, { FORGE_CACHE_DIR: cacheDir }); // warms the stat cache
+    const statusWarm = await repeat(QUICK_RUNS, null, () => forge(statusArgs, ws, { FORGE_CACHE_DIR: cacheDir }));
+    noteRss('status (warm)', statusWarm);
+    const statusCold = await repeat(RUNS, () => rm(join(ws, '.forge', 'stat-cache.json'), { force: true }), () => forge(statusArgs, ws, { FORGE_CACHE_DIR: cacheDir }));
+    noteRss('status (cold)', statusCold);
+    const gitWs = join(workRoot, 'git-status');
+    await rm(gitWs, { recursive: true, force: true });
+    await mkdir(gitWs, { recursive: true });
+    await cp(join(ws, 'vendor'), join(gitWs, 'vendor'), { recursive: true, preserveTimestamps: true });
+    await git(['init', '-q', '-b', 'main'], { cwd: gitWs });
+    await git(['add', '-A'], { cwd: gitWs });
+    await git(['commit', '-qm', 'vendor'], { cwd: gitWs });
+    await git(['status', '--porcelain'], { cwd: gitWs });
+    const gitStatus = await repeat(QUICK_RUNS, null, async () => (await git(['status'], { cwd: gitWs })).ms);
+    rows.push({ name: 'status --offline (warm stat cache)', forge: median(statusWarm.map((s) => s.ms)), native: median(gitStatus), target: 2, nativeLabel: 'git status' });
+    rows.push({ name: '  same, no stat cache', forge: median(statusCold.map((s) => s.ms)), native: median(gitStatus), target: null, nativeLabel: '(info)' });
+
+    // --- report ---
+    const lines = [];
+    const out = (s = '') => lines.push(s);
+    out(`forge bench: ${REPOS} upstreams x ${FILES_PER_REPO} files x ${COMMITS} commits, ${REPOS * COMPONENTS_PER_REPO} components (${installed} files installed); median of ${RUNS} (cold) / ${QUICK_RUNS} (warm) runs`);
+    out(`node ${process.version}, ${gitVersion}, server: ${server.impl === 'dist' ? 'dist startGitServer' : 'bench CGI bridge'}`);
+    out();
+    const header = ['scenario', 'forge', 'native git', 'ratio', 'target', 'met', 'native command'];
+    const table = rows.map((row) => {
+      const ratio = row.forge / row.native;
+      return [row.name, fmtMs(row.forge), fmtMs(row.native), `${ratio.toFixed(2)}x`, row.target ? `<= ${row.target}x` : '-', row.target ? (ratio <= row.target ? 'yes' : 'NO') : '-', row.nativeLabel];
+    });
+    const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
+    const fmtRow = (r) => r.map((cell, i) => (i === 0 || i === 6 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+    out(fmtRow(header));
+    out(widths.map((w) => '-'.repeat(w)).join('  '));
+    for (const r of table) out(fmtRow(r));
+    out();
+    out(`no-op pull, server side (worst run): ${infoRefs} info/refs GETs, ${uploadPackPosts} upload-pack POSTs, ${lsRefs} ls-refs, ${fetches} fetches -> ${fetches === 0 ? 'no fetch: yes' : 'FETCHED: NO'}`);
+    out();
+    out(`peak RSS of forge runs (max over runs; target < 200 MB, ${timeBin ? '/usr/bin/time -f %M: node or a git child, whichever is larger' : 'node process only'}):`);
+    for (const [label, kib] of Object.entries(rss)) out(`  ${label.padEnd(34)} ${fmtMb(kib).padStart(7)}  ${kib != null && kib < 200 * 1024 ? 'met' : 'NOT MET'}`);
+    out();
+    out('samples (ms):');
+    out(`  cold forge ${coldForge.map((s) => Math.round(s.ms)).join(' ')} | iso ${coldIso.map((s) => Math.round(s.ms)).join(' ')} | native ${coldNative.map(Math.round).join(' ')}`);
+    out(`  no-op forge ${noop.map((s) => Math.round(s.ms)).join(' ')} | ls-remote ${lsRemote.map(Math.round).join(' ')}`);
+    out(`  status warm ${statusWarm.map((s) => Math.round(s.ms)).join(' ')} | cold ${statusCold.map((s) => Math.round(s.ms)).join(' ')} | git status ${gitStatus.map(Math.round).join(' ')}`);
+    console.log(lines.join('\n'));
+  } finally {
+    await server.stop();
+    if (KEEP) log(`kept ${workRoot}`);
+    else await rm(workRoot, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(`bench failed: ${error.stack ?? error}`);
+    process.exit(1);
+  },
+);
