@@ -86,7 +86,6 @@ export async function applyPlan(ctx: EngineContext, plan: PullPlan, options: App
   for (const c of active) {
     await backupFiles(ctx, c.dest, c.local.files, c.changes);
     if (c.action === 'stash') for (const f of c.local.files) await ctx.blobs.put(await readLocalFile(ctx, c.dest, f.path));
-    await putAll(ctx, c.changes.flatMap((change) => (change.action === 'write' ? [change.content] : [])));
     steps.push({
       plan: c,
       before: { lock: c.from, files: c.local.files },

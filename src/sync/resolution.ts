@@ -267,7 +267,11 @@ export async function resolveGraph(
   const result = await solve(roots, provider, { locked, unlock });
   if (!result.ok) {
     throw new ForgeError(result.code, result.message, {
-      hint: result.kind === 'version' ? 'Loosen a range in forge.yaml, or pin one of these components to an older version.' : 'Fix the dependency upstream, or pin a version that does not have it.',
+      hint: result.fromManifest
+        ? 'Check the repository, path and range in forge.yaml; for a private repository, set GH_TOKEN to a token that can read it.'
+        : result.kind === 'version'
+          ? 'Loosen a range in forge.yaml, or pin one of these components to an older version.'
+          : 'Fix the dependency upstream, or pin a version that does not have it.',
       data: { conflictType: result.kind === 'version' ? 'version' : 'dependency', chain: result.chain },
       exitCode: result.fromManifest ? 2 : 1,
     });
