@@ -2,7 +2,7 @@
 // when not interactive, NO_COLOR, the one-process-per-repository lock, and
 // recovery of an interrupted operation before anything else runs.
 
-import { Command, Flags, Errors } from '@oclif/core';
+import { Command, Errors, Flags } from '@oclif/core';
 import { appendFileSync } from 'node:fs';
 import { buildContext, lockWorkspace, requireRoot } from '../context.js';
 import { ExitCode, ForgeError, redact, toForgeError } from '../errors.js';
@@ -14,16 +14,8 @@ import { paint } from './render.js';
 export abstract class ForgeCommand extends Command {
   static override enableJsonFlag = true;
 
-  static override baseFlags = {
-    concurrency: Flags.integer({
-      description: 'How many repositories to work on at once.',
-      default: 8,
-      min: 1,
-      max: 64,
-      helpGroup: 'GLOBAL',
-      hidden: true,
-    }),
-  };
+  /** --concurrency, for the commands that work on many repositories at once. */
+  static concurrencyFlag = Flags.integer({ description: 'How many repositories to work on at once.', default: 8, min: 1, max: 64 });
 
   protected get json(): boolean {
     return this.jsonEnabled();

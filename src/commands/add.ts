@@ -16,6 +16,7 @@ export default class Add extends ForgeCommand {
   };
 
   static override flags = {
+    concurrency: ForgeCommand.concurrencyFlag,
     version: Flags.string({ description: 'Semver range over upstream tags (default: ^ of the newest version).', exclusive: ['ref', 'commit'] }),
     ref: Flags.string({ description: 'Follow a branch instead of versions.', exclusive: ['version', 'commit'] }),
     commit: Flags.string({ description: 'Pin a full commit id.', exclusive: ['version', 'ref'] }),

@@ -17,6 +17,7 @@ export default class Pull extends ForgeCommand {
   ];
   static override args = { component: Args.string({ description: 'Component names (default: all).' }) };
   static override flags = {
+    concurrency: ForgeCommand.concurrencyFlag,
     all: Flags.boolean({ description: 'Every component (the default when no name is given).' }),
     merge: Flags.boolean({ description: 'Three-way merge local changes with upstream.', exclusive: ['rebase', 'overwrite', 'stash'] }),
     rebase: Flags.boolean({ description: 'Replay local commits and changes onto upstream.', exclusive: ['merge', 'overwrite', 'stash'] }),

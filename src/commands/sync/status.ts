@@ -12,6 +12,7 @@ export default class Status extends ForgeCommand {
   static override examples = ['<%= config.bin %> sync status', '<%= config.bin %> sync status salesforce-lookup --detailed', '<%= config.bin %> sync status --all --offline --json'];
   static override args = { component: Args.string({ description: 'Component names (default: all).' }) };
   static override flags = {
+    concurrency: ForgeCommand.concurrencyFlag,
     all: Flags.boolean({ description: 'Every component (the default when no name is given).' }),
     detailed: Flags.boolean({ description: 'List changed files and fields.' }),
     offline: Flags.boolean({ description: 'No network: local changes only; upstream fields are null.' }),
