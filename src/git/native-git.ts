@@ -94,3 +94,37 @@ export async function nativeFetch(options: {
   const { code, stderr } = await run(args, env);
   return { code, stderr };
 }
+
+/**
+ * Reads many blobs in one `git cat-file --batch` process: what takes isomorphic-git ~1.3 ms a
+ * blob takes native git a few microseconds. Returns only the blobs it found.
+ */
+export function nativeReadBlobs(gitdir: string, oids: readonly string[]): Promise<Map<string, Uint8Array>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['--git-dir', gitdir, 'cat-file', '--batch'], {
+      env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`git cat-file --batch exited with ${code}`));
+      const out = Buffer.concat(chunks);
+      const blobs = new Map<string, Uint8Array>();
+      let at = 0;
+      while (at < out.length) {
+        const eol = out.indexOf(0x0a, at);
+        if (eol < 0) break;
+        const [oid, type, size] = out.subarray(at, eol).toString('utf8').split(' ');
+        at = eol + 1;
+        if (type === 'missing' || size === undefined) continue;
+        const length = Number(size);
+        if (type === 'blob' && oid) blobs.set(oid, new Uint8Array(out.subarray(at, at + length)));
+        at += length + 1; // content, then its newline
+      }
+      resolve(blobs);
+    });
+    child.stdin.end(oids.join('\n') + '\n');
+  });
+}

@@ -45,6 +45,8 @@ export interface GitPort {
   /** Every file under `path` at `commit`, flattened; throws E_COMPONENT_NOT_FOUND if `path` is not a folder there. */
   readSnapshot(url: string, commit: Oid, path: string): Promise<Snapshot>;
   readBlob(url: string, oid: Oid): Promise<Uint8Array>;
+  /** Many blobs at once (faster where the adapter can batch); every oid must be in the cache. */
+  readBlobs?(url: string, oids: readonly Oid[]): Promise<Map<Oid, Uint8Array>>;
   /** Every `component.yaml` in the repository at `commit` (path of its folder, raw content). */
   findComponentManifests(url: string, commit: Oid): Promise<{ folder: string; content: Uint8Array }[]>;
   readCommit(url: string, commit: Oid): Promise<CommitInfo>;

@@ -247,7 +247,10 @@ async function planComponent(
     });
   }
 
-  const readTarget = (e: FileEntry) => git.readBlob(c.url, e.oid);
+  // Read the files this pull writes in one batch (a cold install reads thousands).
+  const wanted = diffSnapshots(local, target).flatMap((d) => (d.after ? [d.after.oid] : []));
+  const batch = git.readBlobs && wanted.length > 0 ? await git.readBlobs(c.url, wanted) : new Map<string, Uint8Array>();
+  const readTarget = async (e: FileEntry) => batch.get(e.oid) ?? git.readBlob(c.url, e.oid);
   if (localChanges.length === 0) {
     plan.action = old ? 'fast-forward' : 'install';
     plan.changes = await changesToReach(local.files, target.files, readTarget);
