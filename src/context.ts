@@ -5,7 +5,6 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ForgeError, registerSecret } from './errors.js';
-import { createGitAdapter } from './git/git-adapter.js';
 import { createWorktree } from './git/worktree.js';
 import { createBlobStore } from './store/blobs.js';
 import { createLockStore } from './store/lockfile.js';
@@ -47,13 +46,16 @@ export function findRoot(cwd: string): string | null {
 }
 
 export interface ContextOptions {
+  /** Commands that never reach upstreams skip loading the git adapter (and isomorphic-git). */
+  offline?: boolean;
   root: string;
   env: Environment;
   reporter: Reporter;
   concurrency?: number;
 }
 
-export function buildContext(options: ContextOptions): EngineContext {
+export async function buildContext(options: ContextOptions): Promise<EngineContext> {
+  const adapter = options.offline ? null : await import('./git/git-adapter.js');
   const { root, env } = options;
   const forgeDir = join(root, '.forge');
   const token = tokenFrom(env);
@@ -67,7 +69,8 @@ export function buildContext(options: ContextOptions): EngineContext {
     trees: createTreeIndex(join(forgeDir, 'trees')),
     worktree: createWorktree({ root, statCachePath: join(forgeDir, 'stat-cache.json') }),
     git: () => {
-      git ??= createGitAdapter({
+      if (!adapter) throw new ForgeError('E_INTERNAL', 'This command works offline, yet it needed an upstream repository.', { hint: 'Report this; run the command without --offline meanwhile.' });
+      git ??= adapter.createGitAdapter({
         cacheDir: cacheDirFrom(env),
         ...(token ? { token } : {}),
         nativeGit: env.FORGE_NATIVE_GIT === '0' ? false : 'auto',

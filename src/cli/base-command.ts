@@ -57,9 +57,9 @@ export abstract class ForgeCommand extends Command {
    * Runs `work` with a context on the workspace that holds forge.yaml. Mutating commands hold
    * the workspace lock and first finish or roll back an interrupted operation.
    */
-  protected async withEngine<T>(options: { mutate: boolean; concurrency?: number }, work: (ctx: EngineContext, root: string) => Promise<T>): Promise<T> {
+  protected async withEngine<T>(options: { mutate: boolean; offline?: boolean; concurrency?: number }, work: (ctx: EngineContext, root: string) => Promise<T>): Promise<T> {
     const root = requireRoot(process.cwd());
-    const ctx = buildContext({ root, env: process.env, reporter: this.reporter(), concurrency: options.concurrency ?? 8 });
+    const ctx = await buildContext({ root, env: process.env, reporter: this.reporter(), concurrency: options.concurrency ?? 8, offline: options.offline ?? false });
     if (!options.mutate) {
       // A read after a crash still finishes or rolls back the interrupted operation first,
       // so it never reports a half-written folder.

@@ -12,7 +12,7 @@ export default class Graph extends ForgeCommand {
 
   async run() {
     const { flags } = await this.parse(Graph);
-    return this.withEngine({ mutate: false }, async (ctx) => {
+    return this.withEngine({ mutate: false, offline: true }, async (ctx) => {
       const nodes = await lockedGraph(ctx);
       const render = flags.format === 'mermaid' ? renderMermaid : flags.format === 'dot' ? renderDot : renderTree;
       this.say(render(nodes));

@@ -15,7 +15,6 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, readlink, rename, rm, rmdir, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import * as git from 'isomorphic-git';
 import { ForgeError } from '../errors.js';
 import type { WorktreePort } from '../sync/ports.js';
 import { EMPTY_TREE, type FileEntry, type FileMode, type Oid, type Snapshot } from '../sync/model.js';
@@ -67,6 +66,11 @@ interface StatCacheFile {
 }
 
 const HASH_CONCURRENCY = 32;
+
+// isomorphic-git is only needed to read the consumer repository's history (pull --rebase):
+// load it then, not on every start (it is a third of a `status --offline`).
+let isoGit: Promise<typeof import('isomorphic-git')> | undefined;
+const loadGit = () => (isoGit ??= import('isomorphic-git'));
 
 /** As git's ce_permissions(): only the owner's x bit counts (0o654 is 100644 to git). */
 function gitMode(mode: number): FileMode {
@@ -380,6 +384,7 @@ export function createWorktree(options: WorktreeOptions): Worktree {
   // --- consumer repository history ---------------------------------------------------
 
   async function filesAt(treeOid: Oid | null, dest: string): Promise<Map<string, { mode: FileMode; content: Uint8Array }>> {
+    const git = await loadGit();
     const out = new Map<string, { mode: FileMode; content: Uint8Array }>();
     if (treeOid === null) return out;
     const sub = await subtree(treeOid, dest);
@@ -401,6 +406,7 @@ export function createWorktree(options: WorktreeOptions): Worktree {
   }
 
   async function subtree(treeOid: Oid, dest: string): Promise<Oid | null> {
+    const git = await loadGit();
     let current = treeOid;
     for (const segment of dest.split('/').filter(Boolean)) {
       const { tree } = await git.readTree({ fs, dir: root, oid: current, cache: gitCache });
@@ -412,6 +418,7 @@ export function createWorktree(options: WorktreeOptions): Worktree {
   }
 
   async function commitsTouching(dest: string, sinceIso: string): Promise<TouchingCommit[]> {
+    const git = await loadGit();
     inside(dest);
     const since = Date.parse(sinceIso);
     if (Number.isNaN(since)) throw new ForgeError('E_INTERNAL', `Invalid time ${JSON.stringify(sinceIso)}.`);

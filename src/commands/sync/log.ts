@@ -9,7 +9,7 @@ export default class Log extends ForgeCommand {
 
   async run() {
     const { args } = await this.parse(Log);
-    return this.withEngine({ mutate: false }, async (ctx) => {
+    return this.withEngine({ mutate: false, offline: true }, async (ctx) => {
       const entries = await log(ctx, args.component);
       if (entries.length === 0) this.say('Nothing recorded yet.');
       for (const e of entries) this.say(`${e.at}  ${e.component.padEnd(20)} ${e.op.padEnd(10)} ${e.summary}${e.undone ? ' (undone)' : ''}`);

@@ -21,7 +21,7 @@ export default class Status extends ForgeCommand {
   async run() {
     const { argv, flags } = await this.parse(Status);
     const names = (argv as string[]).filter(Boolean);
-    return this.withEngine({ mutate: false, concurrency: flags.concurrency }, async (ctx) => {
+    return this.withEngine({ mutate: false, offline: flags.offline, concurrency: flags.concurrency }, async (ctx) => {
       const report = await status(ctx, { names: flags.all ? [] : names, offline: flags.offline, detailed: flags.detailed });
       const components = report.components.map(({ note: _note, changes, requiredBy: _r, ...rest }) => ({ ...rest, ...(changes ? { changes } : {}) }));
       const summaryLine = STATUS_ORDER.slice()

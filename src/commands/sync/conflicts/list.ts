@@ -6,7 +6,7 @@ export default class ConflictsList extends ForgeCommand {
 
   async run() {
     await this.parse(ConflictsList);
-    return this.withEngine({ mutate: false }, async (ctx) => {
+    return this.withEngine({ mutate: false, offline: true }, async (ctx) => {
       const sets = await ctx.state.conflicts();
       const lock = await ctx.lock.read();
       if (sets.length === 0) this.say('No unresolved conflicts.');

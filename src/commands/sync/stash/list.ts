@@ -8,7 +8,7 @@ export default class StashList extends ForgeCommand {
 
   async run() {
     await this.parse(StashList);
-    return this.withEngine({ mutate: false }, async (ctx) => {
+    return this.withEngine({ mutate: false, offline: true }, async (ctx) => {
       const stashes = await listStashes(ctx);
       if (stashes.length === 0) this.say('No stashes.');
       // A stash keeps the whole folder (the three-way pop needs it); what was set aside is what differs from its base.
