@@ -148,6 +148,9 @@ async function lastSyncTime(ctx: EngineContext, name: string, entry: LockEntry):
   const history = await ctx.state.history(name);
   const syncs = history.filter((h) => !h.undone && ['add', 'pull', 'merge', 'rebase', 'overwrite', 'stash', 'resolve'].includes(h.op));
   const newest = syncs.map((h) => h.at).sort().pop();
-  return newest ?? entry.resolvedAt;
+  // Git commit times have one-second resolution: a commit made in the same second as the sync
+  // counts as after it (a commit of forge's own files is skipped when replaying anyway).
+  const at = Date.parse(newest ?? entry.resolvedAt);
+  return new Date(Math.floor(at / 1000) * 1000 - 1).toISOString();
 }
 
