@@ -76,7 +76,8 @@ export async function resolveConflicts(
   const chosen = set.records.filter((r) => options.files.length === 0 || options.files.includes(r.file));
   const changes: FileChange[] = [];
   const resolved: string[] = [];
-  const total = set.records.length;
+  // The interactive walk asks once per conflicting hunk of a text file (once per other file): that is what 'Conflict i/N' counts.
+  const total = options.mode.kind === 'interactive' ? chosen.reduce((n, r) => n + questionsIn(r), 0) : chosen.length;
   let index = 0;
   for (const record of chosen) {
     const outcome = await settle(ctx, dest, record, options.mode, () => ++index, total);
@@ -149,6 +150,13 @@ function sides(record: ConflictRecord) {
   const modes = record.modes ?? { base: '100644', local: '100644', upstream: '100644' };
   const side = (b64: string | null, mode: FileMode | null): Side => (b64 === null ? null : { mode: mode ?? '100644', content: decode(b64)! });
   return { base: side(record.base, modes.base), local: side(record.local, modes.local), upstream: side(record.upstream, modes.upstream) };
+}
+
+/** How many questions `--interactive` asks about a record: one per conflicting hunk of a text file, else one. */
+function questionsIn(record: ConflictRecord): number {
+  const { base, local, upstream } = sides(record);
+  if (record.binary || base === null || local === null || upstream === null || record.type === 'version' || record.type === 'dependency') return 1;
+  return mergeText(text(base.content), text(local.content), text(upstream.content)).regions.filter((r) => r.kind === 'conflict').length || 1;
 }
 
 /** Decides one conflicted file: its new content, null (deleted), or 'unresolved'. */
