@@ -73,6 +73,7 @@ export async function resolveConflicts(
   const dest = entry.dest;
   const before = await ctx.worktree.scan(dest);
 
+  const partial = new Map<string, ConflictRecord>();
   const chosen = set.records.filter((r) => options.files.length === 0 || options.files.includes(r.file));
   const changes: FileChange[] = [];
   const resolved: string[] = [];
@@ -80,7 +81,10 @@ export async function resolveConflicts(
   const total = options.mode.kind === 'interactive' ? chosen.reduce((n, r) => n + questionsIn(r), 0) : chosen.length;
   let index = 0;
   for (const record of chosen) {
-    const outcome = await settle(ctx, dest, record, options.mode, () => ++index, total);
+    const outcome = await settle(ctx, dest, record, options.mode, () => ++index, total, (updated, file) => {
+      partial.set(record.file, updated);
+      changes.push({ action: 'write', path: record.file, mode: file.mode, content: file.content });
+    });
     if (outcome === 'unresolved') continue;
     resolved.push(record.file);
     if (outcome === null) {
@@ -88,7 +92,7 @@ export async function resolveConflicts(
     } else changes.push({ action: 'write', path: record.file, mode: outcome.mode, content: outcome.content });
   }
 
-  const remaining = set.records.filter((r) => !resolved.includes(r.file));
+  const remaining = set.records.filter((r) => !resolved.includes(r.file)).map((r) => partial.get(r.file) ?? r);
   for (const f of before.files) if (changes.some((c) => c.path === f.path)) await ctx.blobs.put((await ctx.worktree.readFile(dest, f.path))!);
   await ctx.worktree.apply(dest, changes);
   const at = ctx.clock.now().toISOString();
@@ -116,7 +120,7 @@ export async function resolveConflicts(
   if (finalRemaining.length === 0) await ctx.state.setConflicts(set.component, null);
   else if (!rebase?.stoppedAt) await ctx.state.setConflicts(set.component, { ...set, records: remaining });
 
-  if (resolved.length > 0 || rebase) {
+  if (resolved.length > 0 || rebase || partial.size > 0) {
     await ctx.state.record({
       id: newId(ctx, set.component),
       component: set.component,
@@ -160,7 +164,16 @@ function questionsIn(record: ConflictRecord): number {
 }
 
 /** Decides one conflicted file: its new content, null (deleted), or 'unresolved'. */
-async function settle(ctx: EngineContext, dest: string, record: ConflictRecord, mode: ResolveMode, next: () => number, total: number): Promise<Side | 'unresolved'> {
+async function settle(
+  ctx: EngineContext,
+  dest: string,
+  record: ConflictRecord,
+  mode: ResolveMode,
+  next: () => number,
+  total: number,
+  /** Interactive walk with skipped hunks: the record as it now stands and the file to write. */
+  partly: (updated: ConflictRecord, file: { mode: FileMode; content: Uint8Array }) => void,
+): Promise<Side | 'unresolved'> {
   const { base, local, upstream } = sides(record);
   const isText = !record.binary && base !== null && local !== null && upstream !== null && record.type !== 'version' && record.type !== 'dependency';
   const modeOf = (s: Side) => (local ?? upstream ?? s)!.mode;
@@ -231,8 +244,14 @@ async function settle(ctx: EngineContext, dest: string, record: ConflictRecord, 
       }
       const content = renderRegions(merged.regions, (i) => answers[i] ?? 'markers');
       if (skipped) {
-        // Keep what was decided in the folder; the file stays in conflict for another pass.
-        await ctx.worktree.apply(dest, [{ action: 'write', path: record.file, mode: local!.mode, content: Buffer.from(content) }]);
+        // Keep what was decided, in the folder and in the record: all three sides take the decided
+        // hunks, so the next pass (interactive or not) is asked only about the skipped ones.
+        const side = (pick: (i: number) => ConflictChoice) =>
+          Buffer.from(renderRegions(merged.regions, (i) => (answers[i] === 'markers' ? pick(i) : answers[i]!))).toString('base64');
+        partly(
+          { ...record, base: side((i) => ({ custom: conflicts[i]!.base })), local: side(() => 'local'), upstream: side(() => 'upstream') },
+          { mode: local!.mode, content: Buffer.from(content) },
+        );
         return 'unresolved';
       }
       return { mode: local!.mode, content: Buffer.from(content) };
