@@ -118,6 +118,34 @@ describe.concurrent('forge sync resolve --interactive', () => {
     expect(await readFile(join(dir, DIR, 'main.txt'), 'utf8')).toBe(lines({ 3: 'line 3 edited\nline 3b edited', 10: 'line 10 upstream', 14: 'line 14 local', 18: 'line 18 local' }));
   });
 
+  it('after a pass that skipped a hunk, --prefer-local settles only that hunk, and undo steps back through both passes', async () => {
+    const dir = await conflicted();
+    const original = await readFile(join(dir, DIR, 'main.txt'));
+    const r = await runInPty(resolveArgv, {
+      cwd: dir,
+      env: terminalEnv(),
+      steps: [
+        { expect: /Conflict 1\/2[\s\S]*Choose resolution/, send: KEYS.down + KEYS.enter },
+        { expect: /Conflict 2\/2[\s\S]*Choose resolution/, send: KEYS.up + KEYS.enter },
+      ],
+    });
+    expect(r.code, r.output).toBe(1);
+    const partial = await readFile(join(dir, DIR, 'main.txt'));
+    expect(partial.toString()).toContain('line 3 upstream\n');
+    expect(partial.toString()).toContain('<<<<<<< LOCAL\nline 14 local\n');
+
+    expect((await run(dir, 'sync', 'resolve', NAME, '--prefer-local')).code).toBe(0);
+    expect(await readFile(join(dir, DIR, 'main.txt'), 'utf8')).toBe(lines({ 3: 'line 3 upstream', 10: 'line 10 upstream', 14: 'line 14 local', 18: 'line 18 local' }));
+
+    expect((await run(dir, 'sync', 'undo', NAME)).code).toBe(0);
+    expect(Buffer.compare(await readFile(join(dir, DIR, 'main.txt')), partial)).toBe(0);
+    expect((await run(dir, 'sync', 'undo', NAME)).code).toBe(0);
+    expect(Buffer.compare(await readFile(join(dir, DIR, 'main.txt')), original)).toBe(0);
+    const again = await runInPty(resolveArgv, { cwd: dir, env: terminalEnv(), steps: [{ expect: /Conflict 1\/2[\s\S]*Choose resolution/, send: KEYS.enter }, { expect: /Conflict 2\/2[\s\S]*Choose resolution/, send: KEYS.enter }] });
+    expect(again.code, again.output).toBe(0);
+    expect(await readFile(join(dir, DIR, 'main.txt'), 'utf8')).toBe(lines({ 3: 'line 3 local', 10: 'line 10 upstream', 14: 'line 14 local', 18: 'line 18 local' }));
+  });
+
   it('without a terminal --interactive exits 2 with a clear message and changes nothing', async () => {
     const dir = await conflicted();
     const before = await readFile(join(dir, DIR, 'main.txt'));
