@@ -124,7 +124,7 @@ export async function planPull(ctx: EngineContext, options: PullOptions): Promis
     for (const c of resolution.components) {
       if (selected && !selected.has(c.name)) continue;
       const old = lock.components[c.name];
-      if (old && old.commit === c.commit && old.path === c.path && (await ctx.trees.get(old.tree))) continue;
+      if (old && old.commit === c.commit && old.path === c.path && old.dest === c.dest) continue; // not moved: nothing to fetch
       const group = byRepo.get(repositoryId(c.repository)) ?? { repository: c.repository, wants: [] };
       group.wants.push({ commit: c.commit, ...(c.ref ? { ref: c.ref } : {}) });
       if (old && old.commit !== c.commit && options.strategy) group.wants.push({ commit: old.commit, ...(old.ref ? { ref: old.ref } : {}) });
@@ -199,10 +199,7 @@ async function planComponent(
   now: string,
 ): Promise<ComponentPlan> {
   const git = ctx.git();
-  const unchangedCommit = old !== null && old.commit === c.commit && old.path === c.path;
-  const knownTree = unchangedCommit ? await ctx.trees.get(old.tree) : null;
-  const target: Snapshot = knownTree ?? (await git.readSnapshot(c.url, c.commit, c.path));
-  const to: LockEntry = {
+  const entryFor = (tree: string, resolvedAt: string): LockEntry => ({
     name: c.name,
     repository: c.repository,
     path: c.path,
@@ -211,11 +208,30 @@ async function planComponent(
     ...(c.version !== undefined ? { version: c.version } : {}),
     ...(c.ref !== undefined ? { ref: c.ref } : {}),
     commit: c.commit,
-    tree: target.tree,
-    resolvedAt: unchangedCommit ? old.resolvedAt : now,
+    tree,
+    resolvedAt,
     dependencies: c.dependencies,
     ...(c.requiredBy.length > 0 && !c.direct ? { requiredBy: c.requiredBy } : {}),
-  };
+  });
+  if (old !== null && old.commit === c.commit && old.path === c.path && old.dest === c.dest) {
+    // Upstream has not moved: nothing to scan, read or fetch (incremental sync); the lock
+    // entry only takes fresh graph facts (dependencies, requiredBy, constraint).
+    return {
+      name: c.name,
+      dest: c.dest,
+      action: 'no-op',
+      from: old,
+      to: entryFor(old.tree, old.resolvedAt),
+      localChanges: [],
+      changes: [],
+      merged: [],
+      conflicts: [],
+      local: { tree: old.tree, files: [] },
+      target: null,
+    };
+  }
+  const target: Snapshot = await git.readSnapshot(c.url, c.commit, c.path);
+  const to = entryFor(target.tree, now);
   const local = await ctx.worktree.scan(c.dest);
   const base: Snapshot | null = old ? ((await ctx.trees.get(old.tree)) ?? (await readLockedSnapshot(ctx, old))) : null;
   const localChanges = base ? (local.tree === base.tree ? [] : diffSnapshots(base, local)) : local.files.length ? diffSnapshots([], local) : [];
@@ -233,12 +249,9 @@ async function planComponent(
     target,
   };
 
-  const moved = !old || old.commit !== c.commit || old.path !== c.path || old.dest !== c.dest;
-  if (!selected || !moved) {
-    // Not asked for, or upstream has not moved: keep the lock entry as it was (but with fresh graph facts).
-    if (old && !moved) plan.to = { ...to, resolvedAt: old.resolvedAt };
-    else if (old) plan.to = old;
-    if (old && old.tree !== local.tree && !moved) plan.note = 'up to date upstream; local changes kept';
+  if (!selected) {
+    // Not asked for: keep the lock entry as it was.
+    if (old) plan.to = old;
     return plan;
   }
   if (old && old.dest !== c.dest) {

@@ -211,7 +211,7 @@ describe('forge sync pull', () => {
     expect((await lockOf(dir)).components['salesforce-lookup'].version).toBe('1.0.1');
   });
 
-  it('pull --all fetches each repository once however many components it serves, and a no-op pull fetches nothing', async () => {
+  it('pull --all fetches each repository once however many components it serves, and a no-op pull fetches nothing, even on a fresh clone', async () => {
     const names = ['alpha', 'beta'];
     for (const name of names) {
       await makeRepo(server.root, name, {
@@ -229,7 +229,9 @@ describe('forge sync pull', () => {
     for (const name of names) expect(server.countFetches(name)).toBeLessThanOrEqual(1);
     expect(Object.keys((await lockOf(dir)).components)).toHaveLength(6);
 
+    // As on a fresh clone in CI: no object cache and no .forge/ state at all.
     await rm(cache, { recursive: true, force: true });
+    await rm(join(dir, '.forge'), { recursive: true, force: true });
     server.resetCounts();
     const noop = await run(dir, 'sync', 'pull', '--all', '--json');
     expect(noop.code).toBe(0);
