@@ -42,15 +42,7 @@ let cache: string;
 let bare: string;
 
 const env = () => ({ FORGE_CACHE_DIR: cache });
-/**
- * Runs the CLI. oclif's warning about a *different* command that failed to load (another
- * work in progress in dist/) is no concern of these tests and is dropped from stderr.
- */
-const run = async (cwd: string, ...args: string[]) => {
-  const r = await forge(args, { cwd, env: env() });
-  r.stderr = r.stderr.replace(/\(node:\d+\) \[MODULE_NOT_FOUND\] Warning: ModuleLoadError[\s\S]*?--trace-warnings[^\n]*\n/g, '');
-  return r;
-};
+const run = (cwd: string, ...args: string[]) => forge(args, { cwd, env: env() });
 const lockOf = async (cwd: string) => parse(await readFile(join(cwd, 'forge.lock.yaml'), 'utf8'));
 const read = (cwd: string, file: string) => readFile(join(cwd, DIR, file));
 const readText = (cwd: string, file: string) => readFile(join(cwd, DIR, file), 'utf8');
