@@ -2,10 +2,10 @@
 // that reads or rewinds what forge recorded in .forge/.
 
 import { ForgeError } from '../errors.js';
-import { filesAfter, newId, restoreFolder, withEntry } from './apply.js';
+import { backupFiles, backupFolder, filesAfter, newId, restoreFolder, withEntry } from './apply.js';
 import type { EngineContext } from './engine-context.js';
-import type { ConflictRecord, FileEntry } from './model.js';
-import type { HistoryEntry, StashEntry } from './ports.js';
+import type { ConflictRecord } from './model.js';
+import type { FileChange, HistoryEntry, StashEntry } from './ports.js';
 import { mergeSnapshots, readLocalFile } from './pull-plan.js';
 import { repositoryUrl } from './repository.js';
 import { diffSnapshots } from './snapshot.js';
@@ -52,15 +52,13 @@ export async function popStash(ctx: EngineContext, component: string): Promise<S
   const target = filesAfter(stash.files, result.changes);
   const content = new Map<string, Uint8Array>();
   for (const change of result.changes) if (change.action === 'write') content.set(change.path, change.content);
-  const changes = [] as { action: 'write' | 'delete'; path: string; mode?: FileEntry['mode']; content?: Uint8Array }[];
+  const fileChanges: FileChange[] = [];
   for (const d of diffSnapshots(local, target)) {
-    if (d.after === null) changes.push({ action: 'delete', path: d.path });
-    else changes.push({ action: 'write', path: d.path, mode: d.after.mode, content: content.get(d.path) ?? (await ctx.blobs.get(d.after.oid).catch(() => readLocalFile(ctx, entry.dest, d.path))) });
+    if (d.after === null) fileChanges.push({ action: 'delete', path: d.path });
+    else fileChanges.push({ action: 'write', path: d.path, mode: d.after.mode, content: content.get(d.path) ?? (await ctx.blobs.get(d.after.oid).catch(() => readLocalFile(ctx, entry.dest, d.path))) });
   }
-  for (const f of local.files) if (changes.some((c) => c.path === f.path)) await ctx.blobs.put(await readLocalFile(ctx, entry.dest, f.path));
+  await backupFiles(ctx, entry.dest, local.files, fileChanges);
   const at = ctx.clock.now().toISOString();
-  const fileChanges = changes.map((c) => (c.action === 'delete' ? { action: 'delete' as const, path: c.path } : { action: 'write' as const, path: c.path, mode: c.mode!, content: c.content! }));
-  for (const c of fileChanges) if (c.action === 'write') await ctx.blobs.put(c.content);
   await ctx.worktree.apply(entry.dest, fileChanges);
   const dropped = result.conflicts.length === 0;
   if (dropped) await ctx.state.dropStash(stash.id);
@@ -101,7 +99,7 @@ export async function undo(ctx: EngineContext, component: string): Promise<UndoR
       hint: 'Commit or put those edits aside first, then undo again.',
     });
   }
-  for (const f of now.files) await ctx.blobs.put(await readLocalFile(ctx, dest, f.path));
+  await backupFolder(ctx, dest, now.files);
   await restoreFolder(ctx, dest, entry.before);
   await ctx.lock.write(withEntry(lock, component, entry.before.lock));
   // Undoing a resolve brings its conflicts back; undoing the pull that caused them clears them.

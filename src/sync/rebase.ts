@@ -6,11 +6,11 @@
 // continues it and `--abort` puts everything back.
 
 import { ForgeError } from '../errors.js';
-import { applyPlan, filesAfter, type ApplyResult } from './apply.js';
+import { applyPlan, backupFolder, filesAfter, type ApplyResult } from './apply.js';
 import type { EngineContext } from './engine-context.js';
 import type { FileEntry, LockEntry } from './model.js';
 import type { FileChange, FolderState, RebaseStep } from './ports.js';
-import { mergeSnapshots, readLocalFile, type ComponentPlan, type PullPlan } from './pull-plan.js';
+import { mergeSnapshots, type ComponentPlan, type PullPlan } from './pull-plan.js';
 import { repositoryUrl } from './repository.js';
 import { byPath } from './snapshot.js';
 
@@ -30,7 +30,7 @@ async function rebaseSteps(ctx: EngineContext, c: ComponentPlan, since: string):
   const steps: RebaseStep[] = [];
   const commits = ctx.worktree.commitsTouching ? await ctx.worktree.commitsTouching(c.dest, since) : [];
   let last: FileEntry[] | null = null;
-  const locked = commits.length > 0 ? await lockedFiles(ctx, c.from!) : [];
+  const locked = await lockedFiles(ctx, c.from!);
   for (const commit of commits) {
     let base = await putFiles(ctx, commit.parentFiles);
     const local = await putFiles(ctx, commit.files);
@@ -45,9 +45,10 @@ async function rebaseSteps(ctx: EngineContext, c: ComponentPlan, since: string):
     last = local;
   }
   // Uncommitted changes: from the last commit's files (or the locked tree) to the folder.
-  const working: FileEntry[] = [];
-  for (const f of c.local.files) working.push({ ...f, oid: await ctx.blobs.put(await readLocalFile(ctx, c.dest, f.path)) });
-  const from = last ?? (await lockedFiles(ctx, c.from!));
+  // The scan's blob ids are the blob store's keys, so backing the folder up is all it takes.
+  await backupFolder(ctx, c.dest, c.local.files);
+  const working = c.local.files;
+  const from = last ?? locked;
   if (!sameFiles(from, working)) steps.push({ label: 'uncommitted changes', base: from, local: working });
   return steps;
 }
@@ -55,10 +56,16 @@ async function rebaseSteps(ctx: EngineContext, c: ComponentPlan, since: string):
 async function lockedFiles(ctx: EngineContext, entry: LockEntry): Promise<FileEntry[]> {
   const snapshot = await ctx.trees.get(entry.tree);
   if (!snapshot) throw new ForgeError('E_INTERNAL', `The file list of ${entry.name}'s locked tree is missing.`, { hint: 'Run the pull again.' });
-  // Locked files come from upstream; keep their blobs in the store so every step reads one place.
-  const git = ctx.git();
-  for (const f of snapshot.files) await ctx.blobs.put(await git.readBlob(repositoryUrl(entry.repository), f.oid));
+  await storeUpstreamBlobs(ctx, entry.repository, snapshot.files);
   return snapshot.files;
+}
+
+/** Copies upstream files from the git cache into the blob store, so every rebase step reads one place. */
+async function storeUpstreamBlobs(ctx: EngineContext, repository: string, files: readonly FileEntry[]): Promise<void> {
+  const git = ctx.git();
+  const url = repositoryUrl(repository);
+  const batch = git.readBlobs ? await git.readBlobs(url, files.map((f) => f.oid)) : new Map<string, Uint8Array>();
+  for (const f of files) await ctx.blobs.put(batch.get(f.oid) ?? (await git.readBlob(url, f.oid)));
 }
 
 function sameFiles(a: readonly FileEntry[], b: readonly FileEntry[]): boolean {
@@ -120,8 +127,7 @@ export async function rebaseComponents(ctx: EngineContext, plan: PullPlan): Prom
     }
     const since = await lastSyncTime(ctx, c.name, c.from);
     const steps = await rebaseSteps(ctx, c, since);
-    const git = ctx.git();
-          for (const f of c.target.files) await ctx.blobs.put(await git.readBlob(repositoryUrl(c.to!.repository), f.oid));
+    await storeUpstreamBlobs(ctx, c.to!.repository, c.target.files);
     const outcome = await replay(ctx, c.target.files, steps, c.local.files);
     components.push({
       ...c,

@@ -5,7 +5,7 @@
 
 import { ForgeError } from '../errors.js';
 import { mergeFile, mergeText, mergeTextFavor, renderRegions, type ConflictChoice, type MergeRegion } from '../merge/index.js';
-import { filesAfter, newId, restoreFolder, withEntry } from './apply.js';
+import { backupFiles, backupFolder, filesAfter, newId, restoreFolder, withEntry } from './apply.js';
 import type { EngineContext } from './engine-context.js';
 import type { ConflictRecord, FileEntry, FileMode } from './model.js';
 import type { ConflictSet, FileChange } from './ports.js';
@@ -93,7 +93,7 @@ export async function resolveConflicts(
   }
 
   const remaining = set.records.filter((r) => !resolved.includes(r.file)).map((r) => partial.get(r.file) ?? r);
-  for (const f of before.files) if (changes.some((c) => c.path === f.path)) await ctx.blobs.put((await ctx.worktree.readFile(dest, f.path))!);
+  await backupFiles(ctx, dest, before.files, changes);
   await ctx.worktree.apply(dest, changes);
   const at = ctx.clock.now().toISOString();
   let after = filesAfter(before.files, changes);
@@ -102,7 +102,7 @@ export async function resolveConflicts(
 
   if (remaining.length === 0 && set.rebase && set.rebase.remaining.length > 0) {
     // Continue the stopped rebase from the settled folder.
-    for (const f of after) await ctx.blobs.put((await ctx.worktree.readFile(dest, f.path))!);
+    await backupFolder(ctx, dest, after);
     const outcome = await replay(ctx, after, set.rebase.remaining, after);
     await ctx.worktree.apply(dest, outcome.changes);
     after = outcome.files;
@@ -280,7 +280,7 @@ async function abort(ctx: EngineContext, set: ConflictSet): Promise<ResolveResul
   const dest = current?.dest ?? before.lock?.dest;
   if (!dest) throw new ForgeError('E_NOT_LOCKED', `'${set.component}' has no folder to restore.`);
   const now = await ctx.worktree.scan(dest);
-  for (const f of now.files) await ctx.blobs.put((await ctx.worktree.readFile(dest, f.path))!);
+  await backupFolder(ctx, dest, now.files);
   await restoreFolder(ctx, dest, before);
   await ctx.lock.write(withEntry(lock, set.component, before.lock));
   await ctx.state.setConflicts(set.component, null);
