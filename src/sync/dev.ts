@@ -3,6 +3,7 @@
 import { ForgeError } from '../errors.js';
 import { setField, structuredChanges, unifiedDiff } from '../merge/index.js';
 import type { EngineContext } from './engine-context.js';
+import { lockedSnapshot } from './pull-plan.js';
 import { ensure } from './resolution.js';
 import { repositoryUrl } from './repository.js';
 import { diffSnapshots, type ChangeKind } from './snapshot.js';
@@ -48,12 +49,9 @@ export async function diffComponents(ctx: EngineContext, names: string[]): Promi
     }
     const url = repositoryUrl(entry.repository);
     const git = ctx.git();
-    let base = await ctx.trees.get(entry.tree);
-    if (!base || !(await git.hasCommit(url, entry.commit))) {
-      await ensure(ctx, entry.repository, [{ commit: entry.commit, ...(entry.ref ? { ref: entry.ref } : {}) }]);
-      base = await git.readSnapshot(url, entry.commit, entry.path);
-      await ctx.trees.put(base);
-    }
+    // The diff reads the locked files' contents, so the locked commit must be in the cache.
+    await ensure(ctx, entry.repository, [{ commit: entry.commit, ...(entry.ref ? { ref: entry.ref } : {}) }]);
+    const base = await lockedSnapshot(ctx, entry);
     const files: FileDiff[] = [];
     for (const change of diffSnapshots(base, local)) {
       const before = change.before ? await git.readBlob(url, change.before.oid) : new Uint8Array();

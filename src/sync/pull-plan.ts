@@ -233,7 +233,7 @@ async function planComponent(
   const target: Snapshot = await git.readSnapshot(c.url, c.commit, c.path);
   const to = entryFor(target.tree, now);
   const local = await ctx.worktree.scan(c.dest);
-  const base: Snapshot | null = old ? ((await ctx.trees.get(old.tree)) ?? (await readLockedSnapshot(ctx, old))) : null;
+  const base: Snapshot | null = old ? await lockedSnapshot(ctx, old) : null;
   const localChanges = base ? (local.tree === base.tree ? [] : diffSnapshots(base, local)) : local.files.length ? diffSnapshots([], local) : [];
   const plan: ComponentPlan = {
     name: c.name,
@@ -308,11 +308,12 @@ async function planComponent(
   }
 }
 
-async function readLockedSnapshot(ctx: EngineContext, old: LockEntry): Promise<Snapshot | null> {
-  const git = ctx.git();
-  const url = repositoryUrl(old.repository);
-  if (!(await git.hasCommit(url, old.commit))) await ensure(ctx, old.repository, [{ commit: old.commit, ...(old.ref ? { ref: old.ref } : {}) }]);
-  const snapshot = await git.readSnapshot(url, old.commit, old.path);
+/** The file list of a locked tree: from the tree index, else read (and remembered) from the git cache. */
+export async function lockedSnapshot(ctx: EngineContext, entry: LockEntry): Promise<Snapshot> {
+  const known = await ctx.trees.get(entry.tree);
+  if (known) return known;
+  await ensure(ctx, entry.repository, [{ commit: entry.commit, ...(entry.ref ? { ref: entry.ref } : {}) }]);
+  const snapshot = await ctx.git().readSnapshot(repositoryUrl(entry.repository), entry.commit, entry.path);
   await ctx.trees.put(snapshot);
   return snapshot;
 }
