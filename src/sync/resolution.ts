@@ -214,7 +214,7 @@ export async function resolveGraph(
       dest: spec.dest ?? path,
       tagNames: uniq([spec.name, baseName(path)]),
     });
-    roots.push({ key, label: spec.name, constraint: selectorToConstraint(selector), requiredBy: null });
+    roots.push({ key, label: spec.name, constraint: selector, requiredBy: null });
   }
 
   const locked = new Map<string, string>();
@@ -336,12 +336,6 @@ function uniq<T>(items: T[]): T[] {
   return [...new Set(items)];
 }
 
-function selectorToConstraint(selector: Selector): Requirement['constraint'] {
-  if (selector.kind === 'version') return { kind: 'version', range: selector.range };
-  if (selector.kind === 'ref') return { kind: 'ref', ref: selector.ref };
-  return { kind: 'commit', commit: selector.commit };
-}
-
 /** `--to 2.1.4` pins that version; `--to main` follows a ref; `--to <sha>` a commit. */
 function toSelector(target: string, current: Selector): Selector {
   if (/^[0-9a-f]{40}$/i.test(target)) return { kind: 'commit', commit: target.toLowerCase() };
@@ -371,7 +365,7 @@ function requirementsFromLock(entry: LockEntry, lock: Lockfile, infos: Map<strin
     out.push({
       key,
       label: dep.name,
-      constraint: selectorToConstraint(selectorOfLock(dep)),
+      constraint: selectorOfLock(dep),
       requiredBy: { key: componentKey(entry.repository, entry.path), label: entry.name, version: entry.version ?? null },
     });
   }
@@ -395,12 +389,7 @@ async function readRequirements(
   const parsed = parseComponentManifest(text, label);
   const out: Requirement[] = [];
   for (const dep of parsed.dependencies) {
-    const selector: Selector =
-      dep.commit !== undefined
-        ? { kind: 'commit', commit: dep.commit }
-        : dep.ref !== undefined
-          ? { kind: 'ref', ref: dep.ref }
-          : { kind: 'version', range: dep.version ?? '*' };
+    const selector = dep.selector;
     const asker = `${info.name}${candidate.version ? ` ${candidate.version}` : ''}`;
     const path = dep.path ?? (await locateByName(ctx, view, dep.repository, dep.component ?? '', selector, asker));
     const key = componentKey(dep.repository, path);
@@ -419,7 +408,7 @@ async function readRequirements(
     out.push({
       key,
       label: infos.get(key)!.name,
-      constraint: selectorToConstraint(selector),
+      constraint: selector,
       requiredBy: { key: info.key, label: info.name, version: candidate.version },
     });
   }
