@@ -2,6 +2,7 @@
 // lockfile's `tree` must be checkable offline from the files on disk.
 
 import { createHash } from 'node:crypto';
+import { blobId } from '../sync/blob-id.js';
 import type { FileEntry, FileMode, Oid, TreeId } from '../sync/model.js';
 
 /** A mode as it appears inside a git tree object (trees are `40000`, no leading zero). */
@@ -14,13 +15,13 @@ export interface TreeEntry {
   oid: Oid;
 }
 
-function hashObject(type: 'blob' | 'tree', body: Uint8Array): Oid {
-  return createHash('sha1').update(`${type} ${body.length}\0`).update(body).digest('hex');
+function hashTree(body: Uint8Array): Oid {
+  return createHash('sha1').update(`tree ${body.length}\0`).update(body).digest('hex');
 }
 
-/** `git hash-object` of the bytes. */
+/** `git hash-object` of the bytes (text is hashed as UTF-8). */
 export function blobOid(content: Uint8Array | string): Oid {
-  return hashObject('blob', typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
+  return blobId(typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
 }
 
 /**
@@ -43,7 +44,7 @@ export function treeOid(entries: readonly TreeEntry[]): TreeId {
     }
     parts.push(Buffer.from(`${entry.mode} ${entry.name}\0`, 'utf8'), Buffer.from(entry.oid, 'hex'));
   }
-  return hashObject('tree', Buffer.concat(parts));
+  return hashTree(Buffer.concat(parts));
 }
 
 interface Folder {

@@ -1,18 +1,13 @@
 // Content-addressed store for file contents forge must be able to put back (backups, stashes,
 // conflict sides). Keyed by git blob id, so an id from a tree scan finds its bytes here.
 
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ForgeError } from '../errors.js';
 import type { Oid } from '../sync/model.js';
+import { blobId } from '../sync/blob-id.js';
 import type { BlobStore } from '../sync/ports.js';
 import { writeFileAtomic } from './atomic.js';
-
-/** The git blob id of `content`: sha1 of `blob <length>\0` followed by the bytes. */
-export function gitBlobId(content: Uint8Array): Oid {
-  return createHash('sha1').update(`blob ${content.byteLength}\0`).update(content).digest('hex');
-}
 
 export function createBlobStore(dir: string): BlobStore {
   // Two-level fan-out (ab/cdef...) as git does, so no folder grows huge.
@@ -20,7 +15,7 @@ export function createBlobStore(dir: string): BlobStore {
 
   return {
     async put(content) {
-      const oid = gitBlobId(content);
+      const oid = blobId(content);
       const file = pathOf(oid);
       try {
         await stat(file);
@@ -50,7 +45,7 @@ export function createBlobStore(dir: string): BlobStore {
         throw error;
       }
       const bytes = new Uint8Array(content.buffer, content.byteOffset, content.byteLength);
-      if (gitBlobId(bytes) !== oid) {
+      if (blobId(bytes) !== oid) {
         throw new ForgeError('E_INTERNAL', `Saved file content ${oid} in ${dir} is damaged (its hash does not match).`, {
           hint: 'The local state in .forge/ is damaged; the files it described cannot be restored.',
           data: { oid },

@@ -1,7 +1,7 @@
 // Adapters for forge's files: forge.yaml, forge.lock.yaml and the local state in .forge/.
 
 export { writeFileAtomic, type WriteFileAtomicOptions } from './atomic.js';
-export { createBlobStore, gitBlobId } from './blobs.js';
+export { createBlobStore } from './blobs.js';
 export {
   createLockStore,
   emptyLockfile,

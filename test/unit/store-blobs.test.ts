@@ -3,7 +3,8 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createBlobStore, gitBlobId } from '../../src/store/blobs.js';
+import { createBlobStore } from '../../src/store/blobs.js';
+import { blobId } from '../../src/sync/blob-id.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -16,8 +17,8 @@ afterEach(async () => {
 describe('blob store', () => {
   it('ids are git blob ids', () => {
     // `git hash-object` of "hello\n" and of an empty file
-    expect(gitBlobId(new TextEncoder().encode('hello\n'))).toBe('ce013625030ba8dba906f756967f9e9ca394464a');
-    expect(gitBlobId(new Uint8Array())).toBe('e69de29bb2d1d6434b8b29ae775ad8c2e48c5391');
+    expect(blobId(new TextEncoder().encode('hello\n'))).toBe('ce013625030ba8dba906f756967f9e9ca394464a');
+    expect(blobId(new Uint8Array())).toBe('e69de29bb2d1d6434b8b29ae775ad8c2e48c5391');
   });
 
   it('agrees with git hash-object when git is available', async () => {
@@ -29,7 +30,7 @@ describe('blob store', () => {
     } catch {
       return;
     }
-    expect(gitBlobId(bytes)).toBe(expected);
+    expect(blobId(bytes)).toBe(expected);
   });
 
   it('round-trips bytes exactly, binary included', async () => {
@@ -37,7 +38,7 @@ describe('blob store', () => {
     const samples = [new Uint8Array(), new TextEncoder().encode('line\r\nline\n'), Uint8Array.from({ length: 70_000 }, (_, i) => (i * 31) % 256)];
     for (const bytes of samples) {
       const oid = await store.put(bytes);
-      expect(oid).toBe(gitBlobId(bytes));
+      expect(oid).toBe(blobId(bytes));
       expect(Buffer.from(await store.get(oid)).equals(Buffer.from(bytes))).toBe(true);
     }
   });
