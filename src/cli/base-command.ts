@@ -82,11 +82,10 @@ export abstract class ForgeCommand extends Command {
     }
   }
 
-  /** Fails with exit code 1 (work left for the user) after printing, keeping --json output intact. */
-  protected failWith(result: unknown, message: string, exitCode: number = ExitCode.failed): never {
+  /** Ends with exit code 1 (work left for the user), still printing the result under --json. */
+  protected exitWithWorkLeft(result: unknown): never {
     if (this.json) this.logJson(result);
-    else process.stderr.write(`${message}\n`);
-    this.exit(exitCode);
+    this.exit(ExitCode.failed);
   }
 
   protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {

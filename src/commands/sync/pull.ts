@@ -1,7 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { ForgeCommand } from '../../cli/base-command.js';
 import { planJson, printBlocked, printPlan } from '../../cli/pull-output.js';
-import { ExitCode } from '../../errors.js';
 import { pull } from '../../sync/pull.js';
 import type { Strategy } from '../../sync/pull-plan.js';
 
@@ -44,8 +43,7 @@ export default class Pull extends ForgeCommand {
         if (flags['dry-run'] && active.length === 0 && result.blocked.length === 0) this.say('Already up to date.');
       }
       if (result.blocked.length || result.conflicted.length) {
-        if (this.json) this.logJson(json);
-        this.exit(ExitCode.failed);
+        this.exitWithWorkLeft(json);
       }
       return json;
     });

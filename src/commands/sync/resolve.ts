@@ -59,8 +59,7 @@ export default class Resolve extends ForgeCommand {
         if (result.remaining.length) {
           for (const r of result.remaining) this.say(`Still in conflict (${r.type}): ${r.file}`);
           if (mode.kind === 'marked') this.say('Edit those files to remove the conflict markers, or use --interactive, --prefer-local, --prefer-upstream or --strategy.');
-          if (this.json) this.logJson(json);
-          this.exit(ExitCode.failed);
+          this.exitWithWorkLeft(json);
         }
         this.say(`${this.c('green', '✓')} All conflicts in ${result.component} resolved; it is now 'modified' (push or keep your changes)`);
       }

@@ -1,6 +1,5 @@
 import { Args } from '@oclif/core';
 import { ForgeCommand } from '../../../cli/base-command.js';
-import { ExitCode } from '../../../errors.js';
 import { popStash } from '../../../sync/history-ops.js';
 
 export default class StashPop extends ForgeCommand {
@@ -23,8 +22,7 @@ export default class StashPop extends ForgeCommand {
       for (const c of result.conflicts) this.say(`Conflict (${c.type}) in: ${c.file}`);
       if (result.conflicts.length) {
         this.say(`The stash is kept. Run 'forge sync resolve ${args.component}' to resolve conflicts`);
-        if (this.json) this.logJson(json);
-        this.exit(ExitCode.failed);
+        this.exitWithWorkLeft(json);
       }
       this.say(`${this.c('green', '✓')} Popped the stash of ${args.component} (${result.applied.length} file(s))`);
       return json;
