@@ -5,7 +5,7 @@
 import PQueue from 'p-queue';
 import { ForgeError, isForgeError } from '../errors.js';
 import type { EngineContext } from './engine-context.js';
-import { STATUS_ORDER, type ComponentSpec, type LockEntry, type Lockfile, type Manifest, type Status } from './model.js';
+import type { ComponentSpec, LockEntry, Lockfile, Manifest, Status } from './model.js';
 import type { PullRequestRecord } from './ports.js';
 import { RemoteView, lockMatchesSpec, resolveGraph, selectorOfLock } from './resolution.js';
 import { baseName } from './repository.js';

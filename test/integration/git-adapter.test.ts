@@ -1,12 +1,12 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ForgeError } from '../../src/errors.js';
 import { withCacheLock } from '../../src/git/cache-lock.js';
 import { blobOid } from '../../src/git/tree-hash.js';
 import { cacheRepoPath, createGitAdapter, type GitRequestEvent } from '../../src/git/git-adapter.js';
 import { commitToRepo, cleanupTempDirs, git, gitRevParse, makeRepo, repoDir, tempDir } from '../helpers/fixtures.js';
 import { startGitServer, type GitServer } from '../helpers/git-server.js';
+import { caught } from '../helpers/errors.js';
 
 let server: GitServer;
 let url: string;
@@ -38,16 +38,6 @@ afterAll(async () => {
 
 function adapter(cacheDir: string, extra: Partial<Parameters<typeof createGitAdapter>[0]> = {}) {
   return createGitAdapter({ cacheDir, nativeGit: false, ...extra });
-}
-
-async function caught(promise: Promise<unknown>): Promise<ForgeError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ForgeError);
-    return error as ForgeError;
-  }
-  throw new Error('expected a ForgeError');
 }
 
 describe('listRemoteRefs', () => {

@@ -1,11 +1,11 @@
 import { chmod, lstat, mkdir, readFile, readlink, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ForgeError } from '../../src/errors.js';
 import { blobOid, snapshotFromFiles } from '../../src/git/tree-hash.js';
 import { createWorktree } from '../../src/git/worktree.js';
 import { EMPTY_TREE, type FileEntry } from '../../src/sync/model.js';
 import { cleanupTempDirs, git, tempDir } from '../helpers/fixtures.js';
+import { caught } from '../helpers/errors.js';
 
 afterAll(cleanupTempDirs);
 
@@ -28,16 +28,6 @@ async function gitTree(root: string, dest: string): Promise<string> {
   await git(['-c', 'core.filemode=true', '-c', 'core.symlinks=true', 'add', '-A'], { cwd: root });
   const tree = await git(['write-tree'], { cwd: root });
   return git(['rev-parse', `${tree}:${dest}`], { cwd: root });
-}
-
-async function caught(promise: Promise<unknown>): Promise<ForgeError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ForgeError);
-    return error as ForgeError;
-  }
-  throw new Error('expected a ForgeError');
 }
 
 describe('scan', () => {
