@@ -13,7 +13,7 @@ import { acquireProcessLock } from './store/process-lock.js';
 import { createStateStore } from './store/state.js';
 import { createTreeIndex } from './store/tree-index.js';
 import type { EngineContext } from './sync/engine-context.js';
-import type { GitPort, Reporter } from './sync/ports.js';
+import type { GitPort, Reporter } from './core/ports.js';
 
 export interface Environment {
   [name: string]: string | undefined;

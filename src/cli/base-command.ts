@@ -7,7 +7,7 @@ import { appendFileSync } from 'node:fs';
 import { buildContext, lockWorkspace, requireRoot } from '../context.js';
 import { ExitCode, ForgeError, redact, toForgeError } from '../errors.js';
 import type { EngineContext } from '../sync/engine-context.js';
-import type { ProgressEvent, Reporter } from '../sync/ports.js';
+import type { ProgressEvent, Reporter } from '../core/ports.js';
 import { recover } from '../sync/recovery.js';
 import { paint } from './render.js';
 

@@ -2,8 +2,8 @@
 // lockfile's `tree` must be checkable offline from the files on disk.
 
 import { createHash } from 'node:crypto';
-import { blobId } from '../sync/blob-id.js';
-import type { FileEntry, FileMode, Oid, TreeId } from '../sync/model.js';
+import { blobId } from '../core/blob-id.js';
+import type { FileEntry, FileMode, Oid, TreeId } from '../core/model.js';
 
 /** A mode as it appears inside a git tree object (trees are `40000`, no leading zero). */
 export type TreeEntryMode = FileMode | '40000';

@@ -16,8 +16,8 @@ import fs from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, readlink, rename, rm, rmdir, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ForgeError } from '../errors.js';
-import type { WorktreePort } from '../sync/ports.js';
-import { EMPTY_TREE, type FileEntry, type FileMode, type Oid, type Snapshot } from '../sync/model.js';
+import type { WorktreePort } from '../core/ports.js';
+import { EMPTY_TREE, type FileEntry, type FileMode, type Oid, type Snapshot } from '../core/model.js';
 import { blobOid, snapshotFromFiles } from './tree-hash.js';
 
 export interface WorktreeOptions {

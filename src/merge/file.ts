@@ -1,7 +1,7 @@
 // Per-file three-way merge: presence, executable bit and content, the way git decides them,
 // with YAML/JSON files given a field-level second chance and a parse/validation check.
 
-import type { ConflictType, FileMode } from '../sync/model.js';
+import type { ConflictType, FileMode } from '../core/model.js';
 import { mergeStructured, structuredFormat, yamlProblem } from './structured.js';
 import { mergeText } from './text.js';
 

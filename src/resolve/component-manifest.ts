@@ -5,8 +5,8 @@
 
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair } from 'yaml';
 import { ForgeError } from '../errors.js';
-import type { Selector } from '../sync/model.js';
-import { normalizePath, unsafePathReason } from '../sync/paths.js';
+import type { Selector } from '../core/model.js';
+import { normalizePath, unsafePathReason } from '../core/paths.js';
 import { validateRange } from './versions.js';
 
 export interface ComponentDependency {

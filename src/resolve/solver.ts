@@ -16,7 +16,7 @@
 
 import semver from 'semver';
 import { ForgeError, isForgeError } from '../errors.js';
-import type { Selector } from '../sync/model.js';
+import type { Selector } from '../core/model.js';
 import { topologicalOrder } from './graph.js';
 import { formatAvailable } from './versions.js';
 

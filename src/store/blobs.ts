@@ -4,9 +4,9 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ForgeError } from '../errors.js';
-import type { Oid } from '../sync/model.js';
-import { blobId } from '../sync/blob-id.js';
-import type { BlobStore } from '../sync/ports.js';
+import type { Oid } from '../core/model.js';
+import { blobId } from '../core/blob-id.js';
+import type { BlobStore } from '../core/ports.js';
 import { writeFileAtomic } from './atomic.js';
 
 export function createBlobStore(dir: string): BlobStore {

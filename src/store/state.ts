@@ -13,7 +13,7 @@ import type {
   PullRequestRecord,
   StashEntry,
   StateStore,
-} from '../sync/ports.js';
+} from '../core/ports.js';
 import { writeFileAtomic } from './atomic.js';
 
 export const STATE_FILE = 'state.json';

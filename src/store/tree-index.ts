@@ -4,8 +4,8 @@
 
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TreeIndex } from '../sync/engine-context.js';
-import type { Snapshot, TreeId } from '../sync/model.js';
+import type { TreeIndex } from '../core/ports.js';
+import type { Snapshot, TreeId } from '../core/model.js';
 import { writeFileAtomic } from './atomic.js';
 
 export function createTreeIndex(dir: string): TreeIndex {

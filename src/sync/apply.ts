@@ -9,11 +9,11 @@
 
 import { ForgeError } from '../errors.js';
 import type { EngineContext } from './engine-context.js';
-import type { FileEntry, LockEntry, Lockfile, Snapshot } from './model.js';
-import type { FileChange, FolderState, HistoryEntry, PendingOperation } from './ports.js';
+import type { FileEntry, LockEntry, Lockfile, Snapshot } from '../core/model.js';
+import type { FileChange, FolderState, HistoryEntry, PendingOperation } from '../core/ports.js';
 import type { ComponentPlan, PullPlan } from './pull-plan.js';
 import { readLocalFile } from './pull-plan.js';
-import { blobId } from './blob-id.js';
+import { blobId } from '../core/blob-id.js';
 
 export interface ApplyResult {
   plan: PullPlan;

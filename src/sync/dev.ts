@@ -5,9 +5,9 @@ import { setField, structuredChanges, unifiedDiff } from '../merge/index.js';
 import type { EngineContext } from './engine-context.js';
 import { lockedSnapshot } from './pull-plan.js';
 import { ensure } from './resolution.js';
-import { repositoryUrl } from './repository.js';
+import { repositoryUrl } from '../core/repository.js';
 import { diffSnapshots, type ChangeKind } from './snapshot.js';
-import { unsafePathReason } from './paths.js';
+import { unsafePathReason } from '../core/paths.js';
 
 export interface FieldChange {
   field: string;

@@ -10,14 +10,10 @@ import type {
   Reporter,
   StateStore,
   WorktreePort,
-} from './ports.js';
-import type { Snapshot, TreeId } from './model.js';
+} from '../core/ports.js';
+import type { TreeIndex } from '../core/ports.js';
 
-/** Remembers the file list of every tree forge installed, so status can name changed files offline. */
-export interface TreeIndex {
-  get(tree: TreeId): Promise<Snapshot | null>;
-  put(snapshot: Snapshot): Promise<void>;
-}
+export type { TreeIndex };
 
 export interface EngineContext {
   manifest: ManifestStore;

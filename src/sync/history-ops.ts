@@ -4,10 +4,10 @@
 import { ForgeError } from '../errors.js';
 import { backupFiles, backupFolder, filesAfter, newId, restoreFolder, withEntry } from './apply.js';
 import type { EngineContext } from './engine-context.js';
-import type { ConflictRecord } from './model.js';
-import type { FileChange, HistoryEntry, StashEntry } from './ports.js';
+import type { ConflictRecord } from '../core/model.js';
+import type { FileChange, HistoryEntry, StashEntry } from '../core/ports.js';
 import { mergeSnapshots, readLocalFile } from './pull-plan.js';
-import { repositoryUrl } from './repository.js';
+import { repositoryUrl } from '../core/repository.js';
 import { diffSnapshots } from './snapshot.js';
 
 export async function listStashes(ctx: EngineContext): Promise<StashEntry[]> {

@@ -5,11 +5,11 @@ import { ForgeError } from '../errors.js';
 import { validateRange } from '../resolve/index.js';
 import { applyPlan, type ApplyResult } from './apply.js';
 import type { EngineContext } from './engine-context.js';
-import type { ComponentSpec, Lockfile, Selector } from './model.js';
-import { normalizePath, unsafePathReason } from './paths.js';
+import type { ComponentSpec, Lockfile, Selector } from '../core/model.js';
+import { normalizePath, unsafePathReason } from '../core/paths.js';
 import { planPull, planRemoval, type ComponentPlan, type PullPlan } from './pull-plan.js';
 import { RemoteView, locateByName } from './resolution.js';
-import { repositoryUrl } from './repository.js';
+import { repositoryUrl } from '../core/repository.js';
 
 export interface AddOptions {
   repository: string;

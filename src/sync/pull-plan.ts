@@ -7,10 +7,10 @@ import { ForgeError } from '../errors.js';
 import { mergeFile, type FileSide } from '../merge/index.js';
 import { parseComponentManifest } from '../resolve/index.js';
 import type { EngineContext } from './engine-context.js';
-import type { ConflictRecord, FileEntry, LockEntry, Lockfile, Manifest, Snapshot } from './model.js';
-import type { FileChange } from './ports.js';
+import type { ConflictRecord, FileEntry, LockEntry, Lockfile, Manifest, Snapshot } from '../core/model.js';
+import type { FileChange } from '../core/ports.js';
 import { RemoteView, ensure, lockMatchesSpec, resolveGraph, type ResolvedComponent, type ResolveOptions } from './resolution.js';
-import { repositoryId, repositoryUrl } from './repository.js';
+import { repositoryId, repositoryUrl } from '../core/repository.js';
 import { byPath, changesToReach, diffSnapshots, type PathChange } from './snapshot.js';
 
 export type Strategy = 'merge' | 'rebase' | 'overwrite' | 'stash';

@@ -8,10 +8,10 @@
 import { ForgeError } from '../errors.js';
 import { applyPlan, backupFolder, filesAfter, type ApplyResult } from './apply.js';
 import type { EngineContext } from './engine-context.js';
-import type { FileEntry, LockEntry } from './model.js';
-import type { FileChange, FolderState, RebaseStep } from './ports.js';
+import type { FileEntry, LockEntry } from '../core/model.js';
+import type { FileChange, FolderState, RebaseStep } from '../core/ports.js';
 import { mergeSnapshots, type ComponentPlan, type PullPlan } from './pull-plan.js';
-import { repositoryUrl } from './repository.js';
+import { repositoryUrl } from '../core/repository.js';
 import { byPath } from './snapshot.js';
 
 type FileMap = Map<string, { mode: FileEntry['mode']; content: Uint8Array } | null>;

@@ -14,9 +14,9 @@ import {
   type Requirement,
 } from '../resolve/index.js';
 import type { EngineContext } from './engine-context.js';
-import type { ComponentSpec, LockEntry, Lockfile, Manifest, Selector } from './model.js';
-import type { RemoteRefs } from './ports.js';
-import { baseName, componentKey, repositoryId, repositoryUrl } from './repository.js';
+import type { ComponentSpec, LockEntry, Lockfile, Manifest, Selector } from '../core/model.js';
+import type { RemoteRefs } from '../core/ports.js';
+import { baseName, componentKey, repositoryId, repositoryUrl } from '../core/repository.js';
 
 /** One component as the solver settled it. */
 export interface ResolvedComponent {

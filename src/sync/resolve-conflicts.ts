@@ -7,8 +7,8 @@ import { ForgeError } from '../errors.js';
 import { mergeFile, mergeText, mergeTextFavor, renderRegions, type ConflictChoice, type MergeRegion } from '../merge/index.js';
 import { backupFiles, backupFolder, filesAfter, newId, restoreFolder, withEntry } from './apply.js';
 import type { EngineContext } from './engine-context.js';
-import type { ConflictRecord, FileEntry, FileMode } from './model.js';
-import type { ConflictSet, FileChange } from './ports.js';
+import type { ConflictRecord, FileEntry, FileMode } from '../core/model.js';
+import type { ConflictSet, FileChange } from '../core/ports.js';
 import { validatorFor } from './pull-plan.js';
 import { replay } from './rebase.js';
 

@@ -1,8 +1,8 @@
 // Comparing flattened trees: what changed between the locked files, the local
 // folder and an upstream target.
 
-import type { FileEntry, Snapshot } from './model.js';
-import type { FileChange } from './ports.js';
+import type { FileEntry, Snapshot } from '../core/model.js';
+import type { FileChange } from '../core/ports.js';
 
 export type ChangeKind = 'added' | 'modified' | 'deleted' | 'mode';
 

@@ -5,10 +5,10 @@
 import PQueue from 'p-queue';
 import { ForgeError, isForgeError } from '../errors.js';
 import type { EngineContext } from './engine-context.js';
-import type { ComponentSpec, LockEntry, Lockfile, Manifest, Status } from './model.js';
-import type { PullRequestRecord } from './ports.js';
+import type { ComponentSpec, LockEntry, Lockfile, Manifest, Status } from '../core/model.js';
+import type { PullRequestRecord } from '../core/ports.js';
 import { RemoteView, lockMatchesSpec, resolveGraph, selectorOfLock } from './resolution.js';
-import { baseName } from './repository.js';
+import { baseName } from '../core/repository.js';
 import { diffSnapshots, type PathChange } from './snapshot.js';
 
 export interface ComponentStatus {

@@ -24,9 +24,9 @@ import { createHash } from 'node:crypto';
 import { ForgeError } from '../../src/errors.js';
 import { blobOid, snapshotFromFiles } from '../../src/git/tree-hash.js';
 import type { EngineContext, TreeIndex } from '../../src/sync/engine-context.js';
-import type { ComponentSpec, FileEntry, FileMode, Lockfile, Manifest, Oid, Selector, Snapshot } from '../../src/sync/model.js';
+import type { ComponentSpec, FileEntry, FileMode, Lockfile, Manifest, Oid, Selector, Snapshot } from '../../src/core/model.js';
 import { pull } from '../../src/sync/pull.js';
-import { repositoryId, repositoryUrl } from '../../src/sync/repository.js';
+import { repositoryId, repositoryUrl } from '../../src/core/repository.js';
 import type {
   BlobStore,
   Clock,
@@ -47,7 +47,7 @@ import type {
   StateStore,
   Want,
   WorktreePort,
-} from '../../src/sync/ports.js';
+} from '../../src/core/ports.js';
 
 export type FakeFile = string | Uint8Array | { content: string | Uint8Array; mode?: FileMode };
 interface StoredFile {

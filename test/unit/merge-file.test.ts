@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mergeFile, type FileSide } from '../../src/merge/index.js';
-import type { FileMode } from '../../src/sync/model.js';
+import type { FileMode } from '../../src/core/model.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

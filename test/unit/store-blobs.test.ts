@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBlobStore } from '../../src/store/blobs.js';
-import { blobId } from '../../src/sync/blob-id.js';
+import { blobId } from '../../src/core/blob-id.js';
 
 let dir: string;
 beforeEach(async () => {

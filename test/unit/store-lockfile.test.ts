@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ForgeError } from '../../src/errors.js';
 import { createLockStore, LOCK_ENTRY_KEYS, parseLockfile, serializeLockfile } from '../../src/store/lockfile.js';
-import type { Lockfile } from '../../src/sync/model.js';
+import type { Lockfile } from '../../src/core/model.js';
 
 let root: string;
 beforeEach(async () => {

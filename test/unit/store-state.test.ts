@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createStateStore, HISTORY_LIMIT } from '../../src/store/state.js';
-import type { HistoryEntry, LockEntry, PullRequestRecord, StashEntry } from '../../src/sync/ports.js';
+import type { HistoryEntry, LockEntry, PullRequestRecord, StashEntry } from '../../src/core/ports.js';
 
 let forgeDir: string;
 beforeEach(async () => {

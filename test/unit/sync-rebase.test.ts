@@ -1,6 +1,6 @@
 // pull --rebase: local changes replayed onto upstream, one patch per consumer commit, then uncommitted ones.
 import { describe, expect, it } from 'vitest';
-import type { FileMode } from '../../src/sync/model.js';
+import type { FileMode } from '../../src/core/model.js';
 import { pull } from '../../src/sync/pull.js';
 import { resolveConflicts } from '../../src/sync/resolve-conflicts.js';
 import { BUTTON, BUTTON_V1, inFolder, installedButton } from '../helpers/fakes.js';

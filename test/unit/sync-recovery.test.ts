@@ -1,6 +1,6 @@
 // kill -9 in the middle of a pull: the next forge run finishes or rolls back, never leaves a half state.
 import { describe, expect, it } from 'vitest';
-import type { Lockfile } from '../../src/sync/model.js';
+import type { Lockfile } from '../../src/core/model.js';
 import { pull } from '../../src/sync/pull.js';
 import { recover } from '../../src/sync/recovery.js';
 import { status } from '../../src/sync/status.js';

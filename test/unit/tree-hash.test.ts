@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { blobOid, snapshotFromFiles, treeOid, type TreeEntry } from '../../src/git/tree-hash.js';
-import { EMPTY_TREE, type FileEntry } from '../../src/sync/model.js';
+import { EMPTY_TREE, type FileEntry } from '../../src/core/model.js';
 import { cleanupTempDirs, git, tempDir } from '../helpers/fixtures.js';
 
 afterAll(cleanupTempDirs);

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { blobOid, snapshotFromFiles } from '../../src/git/tree-hash.js';
 import { createWorktree } from '../../src/git/worktree.js';
-import { EMPTY_TREE, type FileEntry } from '../../src/sync/model.js';
+import { EMPTY_TREE, type FileEntry } from '../../src/core/model.js';
 import { cleanupTempDirs, git, tempDir } from '../helpers/fixtures.js';
 import { caught } from '../helpers/errors.js';
 

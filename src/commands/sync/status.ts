@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { ForgeCommand } from '../../cli/base-command.js';
 import { ago, short, table } from '../../cli/render.js';
 import { status, type ComponentStatus } from '../../sync/status.js';
-import { STATUS_ORDER } from '../../sync/model.js';
+import { STATUS_ORDER } from '../../core/model.js';
 
 const symbol: Record<string, string> = { synced: '✓', modified: '⚠', outdated: '⬆', conflict: '✗', forked: '⑂', detached: '⊘' };
 

@@ -2,7 +2,7 @@
 // implement them; tests implement them with in-memory fakes. Nothing here
 // imports a library or node:fs.
 
-import type { ComponentSpec, ConflictRecord, FileEntry, FileMode, LockEntry, Lockfile, Manifest, Oid, Snapshot } from './model.js';
+import type { ComponentSpec, ConflictRecord, FileEntry, FileMode, LockEntry, Lockfile, Manifest, Oid, Snapshot, TreeId } from './model.js';
 
 // --- git -------------------------------------------------------------------------
 
@@ -87,6 +87,12 @@ export interface LockStore {
   read(): Promise<Lockfile>;
   /** Writes deterministically; skips the write when nothing changed. Returns whether it wrote. */
   write(lock: Lockfile): Promise<boolean>;
+}
+
+/** Remembers the file list of every tree forge installed, so status can name changed files offline. */
+export interface TreeIndex {
+  get(tree: TreeId): Promise<Snapshot | null>;
+  put(snapshot: Snapshot): Promise<void>;
 }
 
 /** Content-addressed blobs kept in .forge/ (backups, stashes, conflict sides). */
