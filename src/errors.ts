@@ -6,7 +6,11 @@ export const ExitCode = {
   ok: 0,
   failed: 1,
   usage: 2,
+  /** A repository or API could not be reached, after retries. */
+  unreachable: 3,
   auth: 4,
+  /** Interrupted (Ctrl-C). */
+  interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -49,6 +53,7 @@ export type ErrorCode =
   | 'E_NOT_INTERACTIVE'
   | 'E_GITHUB'
   | 'E_INTERNAL'
+  // a repository or API could not be reached (exit 3): E_NETWORK
   // authentication (exit 4)
   | 'E_AUTH';
 
@@ -87,7 +92,8 @@ export class ForgeError extends Error {
     this.code = code;
     this.hint = options.hint === undefined ? undefined : redact(options.hint);
     this.exitCode =
-      options.exitCode ?? (code === 'E_AUTH' ? ExitCode.auth : usageCodes.has(code) ? ExitCode.usage : ExitCode.failed);
+      options.exitCode ??
+      (code === 'E_AUTH' ? ExitCode.auth : code === 'E_NETWORK' ? ExitCode.unreachable : usageCodes.has(code) ? ExitCode.usage : ExitCode.failed);
     this.data = options.data ?? {};
   }
 

@@ -123,12 +123,12 @@ describe('repositories that cannot be reached', () => {
     expect(await snapshot(dir)).toEqual(before);
   });
 
-  it('a network fault (nothing listening): exit 1, names the repository, writes nothing', async () => {
+  it('a network fault (nothing listening): exit 3, names the repository, writes nothing', async () => {
     const dir = await workspace();
     const port = await freePort();
     const before = await snapshot(dir);
     const result = await run(dir, ['add', `http://127.0.0.1:${port}/tools.git`, 'a', '--path', 'a', '--version', '^1.0.0']);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(3);
     expect(result.stderr).toContain(`127.0.0.1:${port}/tools.git`);
     expect(await snapshot(dir)).toEqual(before);
   });
