@@ -215,6 +215,14 @@ export type ProgressEvent =
   | { type: 'fetch'; repository: string }
   | { type: 'fetched'; repository: string; fetched: boolean }
   | { type: 'component'; name: string; message: string }
+  /**
+   * A long transfer under way (fetch or push), as git prints it: `phase` is git's own words
+   * ("Receiving objects", "Resolving deltas", "Writing objects"); `total` null when unknown.
+   * Commands show it on a TTY only.
+   */
+  | { type: 'transfer'; repository: string; operation: 'fetch' | 'push'; phase: string; loaded: number; total: number | null; bytes?: number }
+  /** Detail shown only with --verbose (requests, retries, timings). */
+  | { type: 'debug'; message: string }
   | { type: 'warning'; message: string; component?: string };
 
 export interface Reporter {
