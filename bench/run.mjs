@@ -1,40 +1,66 @@
 // forge next to native git: `npm run bench` (builds, then runs this file).
 //
-// Fixtures: 6 upstream repositories built with `git fast-import` (about 2,000 files and 300 commits
-// each, tags v1.0.0..v1.9.0, 4 component folders of about 100 files), served over smart HTTP on
-// 127.0.0.1 by `git http-backend` from a separate process (bench/git-server.mjs). A workspace
-// lists the 24 components (`version: ^1.0.0`).
+//   node bench/run.mjs [--shape 2400|24000|many|all] [--runs N] [--only startup,cold,noop,status]
 //
-// Scenarios (median of BENCH_RUNS runs, default 3; more for the quick ones):
-//   cold pull   forge sync pull --all, fresh cache and workspace  vs  6 parallel
-//               `git clone --depth 1 --branch TAG --no-checkout` + `git archive TAG PATH | tar -x`
-//   no-op pull  forge sync pull --all, everything up to date      vs  6 parallel `git ls-remote --tags`
-//   status      forge sync status --all --offline, warm stat cache vs  `git status` over the same files
-//   memory      peak RSS of every forge run (/usr/bin/time -f %M, else bench/measure.mjs)
+// Shapes (--shape, or BENCH_SHAPE; several with commas; default 2400):
+//   2400    6 upstream repositories, 4 components of 100 files each: 2,400 files installed
+//   24000   6 upstream repositories, 4 components of 1,000 files each: 24,000 files installed
+//   many    60 upstream repositories, 4 components of 10 files each: 240 components, 2,400 files
+// Each upstream is built with `git fast-import` (300 commits, tags v1.0.0..v1.9.0, more files
+// outside the components than in them) and served over smart HTTP on 127.0.0.1 by
+// `git http-backend` from a separate process (bench/git-server.mjs). The workspace lists every
+// component (`version: ^1.0.0`).
 //
-// Environment: BENCH_RUNS (default 3), BENCH_KEEP=1 keeps bench/.work/, BENCH_PROFILE=DIR runs
-// every forge command with --cpu-prof into DIR.
-// Exit code 0 whatever the figures (it's a measurement); 1 when something failed to run.
+// Rows (median of BENCH_RUNS runs, default 3; at least 5 for the quick ones):
+//   start-up         forge --version                               vs  node -e 0
+//   cold pull        forge sync pull --all, fresh cache and folder  vs  parallel `git clone --depth 1
+//                    --branch TAG --no-checkout` + `git archive TAG PATH | tar -x` per repository
+//                    (and the same with FORGE_NATIVE_GIT=0: isomorphic-git only, for information)
+//   no-op pull       forge sync pull --all, all up to date          vs  parallel `git ls-remote --tags`
+//   status           forge sync status --all --offline, the first run after each cold pull and a
+//                    later one, minus forge's start-up (the median of the start-up row)
+//                                                                 vs  `git status --porcelain` over
+//                    the same files in a git repository (and with no stat cache, for information)
+// Every forge row also shows its peak RSS (/usr/bin/time -f %M, else bench/measure.mjs), and the
+// size of .forge/state.json after the cold pull and after the whole run is printed.
+//
+// Environment: BENCH_SHAPE, BENCH_RUNS, BENCH_ONLY, BENCH_KEEP=1 (keep bench/.work/),
+// BENCH_PROFILE=DIR (every forge run with --cpu-prof into DIR), BENCH_DEBUG=1 (fixture times).
+// Exit code 0 whatever the figures (it is a measurement); 1 when something failed to run.
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const projectRoot = resolve(here, '..');
 const forgeBin = join(projectRoot, 'bin', 'run.js');
 const workRoot = join(here, '.work', `run-${process.pid}`);
-const RUNS = Math.max(1, Number.parseInt(process.env.BENCH_RUNS ?? '3', 10) || 3);
+
+const { values: cli } = parseArgs({
+  options: { shape: { type: 'string' }, runs: { type: 'string' }, only: { type: 'string' } },
+  allowPositionals: false,
+});
+const RUNS = Math.max(1, Number.parseInt(cli.runs ?? process.env.BENCH_RUNS ?? '3', 10) || 3);
 const QUICK_RUNS = Math.max(RUNS, 5);
 const KEEP = process.env.BENCH_KEEP === '1';
 const PROFILE_DIR = process.env.BENCH_PROFILE ? resolve(process.env.BENCH_PROFILE) : null;
+const ONLY = new Set((cli.only ?? process.env.BENCH_ONLY ?? 'startup,cold,noop,status').split(',').map((s) => s.trim()));
 
-const REPOS = 6;
-const COMPONENTS_PER_REPO = 4;
-const FILES_PER_COMPONENT = 100;
-const FILES_PER_REPO = 2000;
+const SHAPES = {
+  2400: { name: '2400', repos: 6, componentsPerRepo: 4, filesPerComponent: 100, filesPerRepo: 2000 },
+  24000: { name: '24000', repos: 6, componentsPerRepo: 4, filesPerComponent: 1000, filesPerRepo: 6000 },
+  many: { name: 'many', repos: 60, componentsPerRepo: 4, filesPerComponent: 10, filesPerRepo: 200 },
+};
+const shapeArg = cli.shape ?? process.env.BENCH_SHAPE ?? '2400';
+const shapeNames = shapeArg === 'all' ? Object.keys(SHAPES) : shapeArg.split(',').map((s) => s.trim());
+for (const name of shapeNames) if (!SHAPES[name]) throw new Error(`unknown shape ${name}: use 2400, 24000, many or all`);
+
+/** The shape being measured (fixtures and scenarios read it). */
+let shape = SHAPES[2400];
 const COMMITS = 300;
 const TAG_EVERY = 30; // v1.0.0 at commit 30 ... v1.9.0 at commit 300
 const LAST_TAG = `v1.${COMMITS / TAG_EVERY - 1}.0`;
@@ -177,21 +203,21 @@ function newFile(rng, path, rev) {
 function layout(rng, repoIndex) {
   const files = new Map();
   const add = (path) => files.set(path, newFile(rng, path, 0));
-  for (let c = 0; c < COMPONENTS_PER_REPO; c++) {
+  for (let c = 0; c < shape.componentsPerRepo; c++) {
     const base = `components/c${c}`;
     files.set(`${base}/component.yaml`, { mode: '100644', content: Buffer.from(`name: repo${repoIndex}-c${c}\ndescription: Bench component ${c} of repo ${repoIndex}.\nconfig:\n  timeout: 30\n`) });
     add(`${base}/README.md`);
     add(`${base}/assets/logo.png`);
     for (let i = 0; i < 4; i++) add(`${base}/scripts/task${i}.sh`);
     let n = files.size;
-    for (let i = 0; files.size - n < FILES_PER_COMPONENT - 7; i++) {
+    for (let i = 0; files.size - n < shape.filesPerComponent - 7; i++) {
       const dir = ['src', 'src/lib', 'src/util', 'prompts', 'schemas', 'test'][i % 6];
       add(`${base}/${dir}/f${i}.${TEXT_EXTS[Math.floor(rng() * TEXT_EXTS.length)]}`);
     }
     n = files.size;
   }
   let i = 0;
-  while (files.size < FILES_PER_REPO) {
+  while (files.size < shape.filesPerRepo) {
     const top = ['src', 'src', 'lib', 'docs', 'test', 'tools', 'examples'][i % 7];
     const path = `${top}/m${Math.floor(i / 25) % 40}/${i % 3 === 0 ? 'deep/' : ''}f${i}`;
     if (i % 200 === 7) add(`${path}.bin`);
@@ -241,7 +267,7 @@ function fastImportStream(repoIndex) {
       for (let e = 0; e < edits; e++) {
         let path;
         if (rng() < 0.3) {
-          const c = Math.floor(rng() * COMPONENTS_PER_REPO);
+          const c = Math.floor(rng() * shape.componentsPerRepo);
           const inComponent = allPaths.filter((p) => p.startsWith(`components/c${c}/`));
           path = inComponent[Math.floor(rng() * inComponent.length)];
         } else path = allPaths[Math.floor(rng() * allPaths.length)];
@@ -288,22 +314,28 @@ function fastImportStream(repoIndex) {
 
 async function buildUpstreams(root) {
   await mkdir(root, { recursive: true });
-  await Promise.all(
-    Array.from({ length: REPOS }, async (_, r) => {
-      const gitdir = join(root, `repo${r}.git`);
-      await git(['init', '-q', '--bare', '-b', 'main', gitdir]);
-      let t = performance.now();
-      const stream = fastImportStream(r);
-      const generated = performance.now() - t;
-      t = performance.now();
-      await git(['--git-dir', gitdir, 'fast-import', '--quiet', '--done'], { input: stream });
-      const imported = performance.now() - t;
-      t = performance.now();
-      // Like a hosted repository: one well-deltified pack.
-      await git(['--git-dir', gitdir, 'repack', '-adq', '--window=10']);
-      if (process.env.BENCH_DEBUG) log(`  repo${r}: ${(stream.length / 1e6).toFixed(1)} MB stream, generated ${fmtMs(generated)}, fast-import ${fmtMs(imported)}, repack ${fmtMs(performance.now() - t)}`);
-    }),
-  );
+  await inParallel(shape.repos, 4, async (r) => {
+    const gitdir = join(root, `repo${r}.git`);
+    await git(['init', '-q', '--bare', '-b', 'main', gitdir]);
+    let t = performance.now();
+    const stream = fastImportStream(r);
+    const generated = performance.now() - t;
+    t = performance.now();
+    await git(['--git-dir', gitdir, 'fast-import', '--quiet', '--done'], { input: stream });
+    const imported = performance.now() - t;
+    t = performance.now();
+    // Like a hosted repository: one well-deltified pack.
+    await git(['--git-dir', gitdir, 'repack', '-adq', '--window=10']);
+    if (process.env.BENCH_DEBUG) log(`  repo${r}: ${(stream.length / 1e6).toFixed(1)} MB stream, generated ${fmtMs(generated)}, fast-import ${fmtMs(imported)}, repack ${fmtMs(performance.now() - t)}`);
+  });
+}
+
+/** work(0..count-1), at most `limit` at a time. */
+async function inParallel(count, limit, work) {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, async () => {
+    while (next < count) await work(next++);
+  }));
 }
 
 // --- the server (own process) ------------------------------------------------------------
@@ -338,10 +370,13 @@ async function startServer(root) {
 
 // --- workspaces --------------------------------------------------------------------------
 
+/** At most this many repositories at once for native git, as forge's default --concurrency. */
+const NATIVE_CONCURRENCY = 8;
+
 function forgeYaml(base) {
   let text = 'components:\n';
-  for (let r = 0; r < REPOS; r++) {
-    for (let c = 0; c < COMPONENTS_PER_REPO; c++) {
+  for (let r = 0; r < shape.repos; r++) {
+    for (let c = 0; c < shape.componentsPerRepo; c++) {
       text += `  repo${r}-c${c}:\n    repository: ${base}/repo${r}.git\n    path: components/c${c}\n    version: ^1.0.0\n    dest: vendor/repo${r}/c${c}\n`;
     }
   }
@@ -360,16 +395,24 @@ async function nativeCold(dir, base) {
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: REPOS }, (_, r) => {
-      const clone = join(dir, 'clones', `repo${r}`);
-      const dest = join(dir, 'ws', 'vendor', `repo${r}`);
-      let script = `set -e; git clone -q --depth 1 --branch ${LAST_TAG} --no-checkout ${base}/repo${r}.git '${clone}'; mkdir -p '${dest}'`;
-      for (let c = 0; c < COMPONENTS_PER_REPO; c++) script += `; git -C '${clone}' archive ${LAST_TAG} components/c${c} | tar -x -C '${dest}' --strip-components=1`;
-      return sh(script);
-    }),
-  );
+  await inParallel(shape.repos, NATIVE_CONCURRENCY, (r) => {
+    const clone = join(dir, 'clones', `repo${r}`);
+    const dest = join(dir, 'ws', 'vendor', `repo${r}`);
+    let script = `set -e; git clone -q --depth 1 --branch ${LAST_TAG} --no-checkout ${base}/repo${r}.git '${clone}'; mkdir -p '${dest}'`;
+    for (let c = 0; c < shape.componentsPerRepo; c++) script += `; git -C '${clone}' archive ${LAST_TAG} components/c${c} | tar -x -C '${dest}' --strip-components=1`;
+    return sh(script);
+  });
   return performance.now() - started;
+}
+
+async function nativeLsRemote(base) {
+  const started = performance.now();
+  await inParallel(shape.repos, NATIVE_CONCURRENCY, (r) => git(['ls-remote', '--tags', `${base}/repo${r}.git`]));
+  return performance.now() - started;
+}
+
+async function fileSize(path) {
+  return (await stat(path).catch(() => null))?.size ?? null;
 }
 
 // --- figures -----------------------------------------------------------------------------
@@ -381,6 +424,8 @@ const median = (values) => {
 };
 const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
 const fmtMb = (kib) => (kib == null ? 'n/a' : `${(kib / 1024).toFixed(0)} MB`);
+const fmtBytes = (bytes) => (bytes == null ? 'n/a' : bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${(bytes / 1024).toFixed(0)} KB`);
+const peakKiB = (samples) => Math.max(...samples.map((s) => s.rssKiB ?? 0)) || null;
 
 async function repeat(times, before, measure) {
   const samples = [];
@@ -391,127 +436,158 @@ async function repeat(times, before, measure) {
   return samples;
 }
 
+/** One shape: fixtures, server, every scenario; returns the printed report. */
+async function measureShape(gitVersion) {
+  const shapeRoot = join(workRoot, shape.name);
+  let t = performance.now();
+  const upstreams = join(shapeRoot, 'upstream');
+  await buildUpstreams(upstreams);
+  const countOut = await git(['--git-dir', join(upstreams, 'repo0.git'), 'ls-tree', '-r', '--name-only', LAST_TAG]);
+  const commitCount = (await git(['--git-dir', join(upstreams, 'repo0.git'), 'rev-list', '--count', 'main'])).stdout.trim();
+  log(`[${shape.name}] fixtures: ${shape.repos} repositories (${countOut.stdout.trim().split('\n').length} files and ${commitCount} commits in repo0, tags v1.0.0..${LAST_TAG}) in ${fmtMs(performance.now() - t)}`);
+
+  const server = await startServer(upstreams);
+  log(`[${shape.name}] server: ${server.url}; memory via ${timeBin ?? 'bench/measure.mjs'}`);
+  const rows = [];
+  const notes = [];
+  const samplesOut = [];
+  const components = shape.repos * shape.componentsPerRepo;
+  let installed = '?';
+
+  try {
+    const ws = join(shapeRoot, 'ws');
+    const cacheDir = join(shapeRoot, 'cache');
+    const env = { FORGE_CACHE_DIR: cacheDir };
+    const statusArgs = ['sync', 'status', '--all', '--offline'];
+    const freshCold = async () => {
+      await rm(cacheDir, { recursive: true, force: true });
+      await freshWorkspace(ws, server.url);
+    };
+
+    // Start-up: forge --version against node itself.
+    let startup = null;
+    if (ONLY.has('startup') || ONLY.has('status')) {
+      log(`[${shape.name}] start-up ...`);
+      await forge(['--version'], shapeRoot, env); // writes the code cache if missing
+      const forgeVersion = await repeat(QUICK_RUNS, null, () => forge(['--version'], shapeRoot, env));
+      const nodeAlone = await repeat(QUICK_RUNS, null, async () => (await run(process.execPath, ['-e', '0'])).ms);
+      startup = median(forgeVersion.map((s) => s.ms));
+      rows.push({ name: 'start-up: forge --version', forge: startup, native: median(nodeAlone), target: 1.5, nativeLabel: 'node -e 0', rss: peakKiB(forgeVersion) });
+      samplesOut.push(`start-up forge ${forgeVersion.map((s) => Math.round(s.ms)).join(' ')} | node ${nodeAlone.map(Math.round).join(' ')}`);
+    }
+
+    // Cold pull (forge, native fast path), each followed by the first status after it.
+    let coldForge = [];
+    const statusFirst = [];
+    if (ONLY.has('cold') || ONLY.has('status')) {
+      log(`[${shape.name}] cold pull, then the first status ...`);
+      coldForge = await repeat(RUNS, freshCold, async () => {
+        const pulled = await forge(['sync', 'pull', '--all'], ws, env);
+        statusFirst.push(await forge(statusArgs, ws, env));
+        return pulled;
+      });
+      installed = (await run('sh', ['-c', 'find vendor -type f | wc -l'], { cwd: ws })).stdout.trim();
+      notes.push(`.forge/state.json after a cold pull: ${fmtBytes(await fileSize(join(ws, '.forge', 'state.json')))}`);
+    }
+    if (ONLY.has('cold')) {
+      log(`[${shape.name}] cold pull, FORGE_NATIVE_GIT=0 ...`);
+      const coldIso = await repeat(RUNS, freshCold, () => forge(['sync', 'pull', '--all'], ws, { ...env, FORGE_NATIVE_GIT: '0' }));
+      log(`[${shape.name}] cold pull, native git ...`);
+      const coldNative = await repeat(RUNS, null, () => nativeCold(join(shapeRoot, 'native'), server.url));
+      const nativeInstalled = (await run('sh', ['-c', 'find ws/vendor -type f | wc -l'], { cwd: join(shapeRoot, 'native') })).stdout.trim();
+      if (nativeInstalled !== installed) notes.push(`WARNING: native git installed ${nativeInstalled} files, forge ${installed}`);
+      rows.push({ name: `cold pull`, forge: median(coldForge.map((s) => s.ms)), native: median(coldNative), target: 1.5, nativeLabel: 'clone --depth 1 + archive', rss: peakKiB(coldForge) });
+      rows.push({ name: '  same, FORGE_NATIVE_GIT=0', forge: median(coldIso.map((s) => s.ms)), native: median(coldNative), target: null, nativeLabel: '(info)', rss: peakKiB(coldIso) });
+      samplesOut.push(`cold forge ${coldForge.map((s) => Math.round(s.ms)).join(' ')} | iso ${coldIso.map((s) => Math.round(s.ms)).join(' ')} | native ${coldNative.map(Math.round).join(' ')}`);
+    }
+
+    // The warm scenarios start from a workspace a normal cold pull made.
+    if (ONLY.has('noop') || ONLY.has('status')) {
+      await freshCold();
+      await forge(['sync', 'pull', '--all'], ws, env);
+    }
+
+    if (ONLY.has('noop')) {
+      log(`[${shape.name}] no-op pull ...`);
+      const fetchesSeen = [];
+      const noop = await repeat(QUICK_RUNS, () => server.reset(), async () => {
+        const sample = await forge(['sync', 'pull', '--all'], ws, env);
+        fetchesSeen.push(await server.stats());
+        if (!/up to date/i.test(sample.stdout)) notes.push(`WARNING: the no-op pull printed: ${sample.stdout.trim().split('\n').slice(-3).join(' | ')}`);
+        return sample;
+      });
+      const lsRemote = await repeat(QUICK_RUNS, null, () => nativeLsRemote(server.url));
+      const worst = (key) => Math.max(...fetchesSeen.map((s) => s[key]));
+      rows.push({ name: 'no-op pull', forge: median(noop.map((s) => s.ms)), native: median(lsRemote), target: 1.5, nativeLabel: 'ls-remote --tags per repo', rss: peakKiB(noop) });
+      notes.push(`no-op pull, server side (worst run): ${worst('infoRefs')} info/refs GETs, ${worst('uploadPackPosts')} upload-pack POSTs, ${worst('lsRefs')} ls-refs, ${worst('fetches')} fetches -> ${worst('fetches') === 0 ? 'no fetch: yes' : 'FETCHED: NO'}`);
+      samplesOut.push(`no-op forge ${noop.map((s) => Math.round(s.ms)).join(' ')} | ls-remote ${lsRemote.map(Math.round).join(' ')}`);
+    }
+
+    if (ONLY.has('status')) {
+      log(`[${shape.name}] status ...`);
+      await forge(statusArgs, ws, env);
+      const statusLater = await repeat(QUICK_RUNS, null, () => forge(statusArgs, ws, env));
+      const statusNoCache = await repeat(RUNS, () => rm(join(ws, '.forge', 'stat-cache'), { recursive: true, force: true }).then(() => rm(join(ws, '.forge', 'stat-cache.json'), { force: true })), () => forge(statusArgs, ws, env));
+      await forge(statusArgs, ws, env);
+      const gitWs = join(shapeRoot, 'git-status');
+      await rm(gitWs, { recursive: true, force: true });
+      await mkdir(gitWs, { recursive: true });
+      await cp(join(ws, 'vendor'), join(gitWs, 'vendor'), { recursive: true, preserveTimestamps: true });
+      await git(['init', '-q', '-b', 'main'], { cwd: gitWs });
+      await git(['add', '-A'], { cwd: gitWs });
+      await git(['commit', '-qm', 'vendor'], { cwd: gitWs });
+      await git(['status', '--porcelain'], { cwd: gitWs });
+      const gitStatus = await repeat(QUICK_RUNS, null, async () => (await git(['status', '--porcelain'], { cwd: gitWs })).ms);
+      const own = (samples) => median(samples.map((s) => s.ms)) - startup;
+      rows.push({ name: 'status, first after a pull (own work)', forge: own(statusFirst), native: median(gitStatus), target: 2, nativeLabel: 'git status --porcelain', rss: peakKiB(statusFirst) });
+      rows.push({ name: 'status, later runs (own work)', forge: own(statusLater), native: median(gitStatus), target: 2, nativeLabel: 'git status --porcelain', rss: peakKiB(statusLater) });
+      rows.push({ name: '  same, no stat cache (own work)', forge: own(statusNoCache), native: median(gitStatus), target: null, nativeLabel: '(info)', rss: peakKiB(statusNoCache) });
+      samplesOut.push(`status first ${statusFirst.map((s) => Math.round(s.ms)).join(' ')} | later ${statusLater.map((s) => Math.round(s.ms)).join(' ')} | no cache ${statusNoCache.map((s) => Math.round(s.ms)).join(' ')} | git status ${gitStatus.map(Math.round).join(' ')} (own work = forge minus start-up ${Math.round(startup)} ms)`);
+    }
+    notes.push(`.forge/state.json at the end: ${fmtBytes(await fileSize(join(ws, '.forge', 'state.json')))}`);
+  } finally {
+    await server.stop();
+  }
+
+  const lines = [];
+  const out = (text = '') => lines.push(text);
+  out(`shape ${shape.name}: ${shape.repos} upstreams x ${shape.filesPerRepo} files x ${COMMITS} commits, ${components} components of ${shape.filesPerComponent} files (${installed} files installed); median of ${RUNS} (cold) / ${QUICK_RUNS} (warm) runs`);
+  out(`node ${process.version}, ${gitVersion}`);
+  out();
+  const header = ['scenario', 'forge', 'native', 'ratio', 'target', 'met', 'peak RSS', 'native command'];
+  const table = rows.map((row) => {
+    const ratio = row.forge / row.native;
+    return [row.name, fmtMs(row.forge), fmtMs(row.native), `${ratio.toFixed(2)}x`, row.target ? `<= ${row.target}x` : '-', row.target ? (ratio <= row.target ? 'yes' : 'NO') : '-', row.rss == null ? 'n/a' : `${fmtMb(row.rss)}${row.rss < 200 * 1024 ? '' : ' (!)'}`, row.nativeLabel];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
+  const fmtRow = (r) => r.map((cell, i) => (i === 0 || i === 7 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  out(fmtRow(header));
+  out(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of table) out(fmtRow(r));
+  out();
+  for (const note of notes) out(note);
+  out(`peak RSS: ${timeBin ? '/usr/bin/time -f %M (node or a git child, whichever is larger)' : 'node process only'}; target < 200 MB, (!) marks a miss`);
+  out('samples (ms):');
+  for (const line of samplesOut) out(`  ${line}`);
+  return lines.join('\n');
+}
+
 async function main() {
-  if (!existsSync(join(projectRoot, 'dist', 'commands'))) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does).');
+  if (!existsSync(join(projectRoot, 'dist', 'cli', 'forge.cjs'))) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does).');
   const probe = await run('sh', ['-c', 'command -v /usr/bin/time'], { check: false });
   timeBin = probe.code === 0 ? '/usr/bin/time' : null;
   const gitVersion = (await git(['--version'])).stdout.trim();
   await rm(workRoot, { recursive: true, force: true });
   await mkdir(workRoot, { recursive: true });
   if (PROFILE_DIR) await mkdir(PROFILE_DIR, { recursive: true });
-
-  let t = performance.now();
-  const upstreams = join(workRoot, 'upstream');
-  await buildUpstreams(upstreams);
-  const countOut = await git(['--git-dir', join(upstreams, 'repo0.git'), 'ls-tree', '-r', '--name-only', LAST_TAG]);
-  const commitCount = (await git(['--git-dir', join(upstreams, 'repo0.git'), 'rev-list', '--count', 'main'])).stdout.trim();
-  log(`fixtures: ${REPOS} repositories (${countOut.stdout.trim().split('\n').length} files and ${commitCount} commits in repo0, tags v1.0.0..${LAST_TAG}) in ${fmtMs(performance.now() - t)}`);
-
-  const server = await startServer(upstreams);
-  log(`server: ${server.url} (${server.impl === 'dist' ? 'dist/demo/git-http-server.js' : 'bench/git-server.mjs bridge'}); memory via ${timeBin ?? 'bench/measure.mjs'}`);
-  const rows = [];
-  const rss = {};
-  const noteRss = (label, samples) => (rss[label] = Math.max(...samples.map((s) => s.rssKiB ?? 0)) || null);
-
+  const reports = [];
   try {
-    const ws = join(workRoot, 'ws');
-    const cacheDir = join(workRoot, 'cache');
-    const freshCold = async () => {
-      await rm(cacheDir, { recursive: true, force: true });
-      await freshWorkspace(ws, server.url);
-    };
-
-    // Cold pull: forge (native fast path), forge (isomorphic-git only), native git.
-    log('cold pull: forge ...');
-    const coldForge = await repeat(RUNS, freshCold, () => forge(['sync', 'pull', '--all'], ws, { FORGE_CACHE_DIR: cacheDir }));
-    noteRss('cold pull', coldForge);
-    const installed = (await run('sh', ['-c', 'find vendor -type f | wc -l'], { cwd: ws })).stdout.trim();
-    log(`  installed files: ${installed}`);
-    log('cold pull: forge, FORGE_NATIVE_GIT=0 ...');
-    const coldIso = await repeat(RUNS, freshCold, () => forge(['sync', 'pull', '--all'], ws, { FORGE_CACHE_DIR: cacheDir, FORGE_NATIVE_GIT: '0' }));
-    noteRss('cold pull (isomorphic-git only)', coldIso);
-    log('cold pull: native git ...');
-    const coldNative = await repeat(RUNS, null, () => nativeCold(join(workRoot, 'native'), server.url));
-    const nativeInstalled = (await run('sh', ['-c', 'find ws/vendor -type f | wc -l'], { cwd: join(workRoot, 'native') })).stdout.trim();
-    if (nativeInstalled !== installed) log(`  WARNING: native git installed ${nativeInstalled} files, forge ${installed}`);
-    rows.push({ name: `cold pull (${REPOS * COMPONENTS_PER_REPO} components, ${REPOS} repos)`, forge: median(coldForge.map((s) => s.ms)), native: median(coldNative), target: 1.5, nativeLabel: 'clone --depth 1 + archive' });
-    rows.push({ name: '  same, FORGE_NATIVE_GIT=0', forge: median(coldIso.map((s) => s.ms)), native: median(coldNative), target: null, nativeLabel: '(info)' });
-
-    // Leave the workspace as a normal cold pull made it (native path), for the warm scenarios.
-    await freshCold();
-    await forge(['sync', 'pull', '--all'], ws, { FORGE_CACHE_DIR: cacheDir });
-
-    // No-op pull vs ls-remote.
-    log('no-op pull ...');
-    const fetchesSeen = [];
-    const noop = await repeat(QUICK_RUNS, () => server.reset(), async () => {
-      const sample = await forge(['sync', 'pull', '--all'], ws, { FORGE_CACHE_DIR: cacheDir });
-      const stats = await server.stats();
-      fetchesSeen.push(stats);
-      if (!/up to date/i.test(sample.stdout)) log(`  WARNING: the no-op pull printed: ${sample.stdout.trim().split('\n').slice(-3).join(' | ')}`);
-      return sample;
-    });
-    noteRss('no-op pull', noop);
-    const lsRemote = await repeat(QUICK_RUNS, null, async () => {
-      const started = performance.now();
-      await Promise.all(Array.from({ length: REPOS }, (_, r) => git(['ls-remote', '--tags', `${server.url}/repo${r}.git`])));
-      return performance.now() - started;
-    });
-    const fetches = Math.max(...fetchesSeen.map((s) => s.fetches));
-    const lsRefs = Math.max(...fetchesSeen.map((s) => s.lsRefs));
-    const uploadPackPosts = Math.max(...fetchesSeen.map((s) => s.uploadPackPosts));
-    const infoRefs = Math.max(...fetchesSeen.map((s) => s.infoRefs));
-    rows.push({ name: 'no-op pull (warm)', forge: median(noop.map((s) => s.ms)), native: median(lsRemote), target: 1.2, nativeLabel: '6x ls-remote --tags' });
-
-    // Status: forge offline (warm stat cache, then cold) vs git status over the same files.
-    log('status ...');
-    const statusArgs = ['sync', 'status', '--all', '--offline'];
-    await forge(statusArgs, ws, { FORGE_CACHE_DIR: cacheDir }); // warms the stat cache
-    const statusWarm = await repeat(QUICK_RUNS, null, () => forge(statusArgs, ws, { FORGE_CACHE_DIR: cacheDir }));
-    noteRss('status (warm)', statusWarm);
-    const statusCold = await repeat(RUNS, () => rm(join(ws, '.forge', 'stat-cache.json'), { force: true }), () => forge(statusArgs, ws, { FORGE_CACHE_DIR: cacheDir }));
-    noteRss('status (cold)', statusCold);
-    const gitWs = join(workRoot, 'git-status');
-    await rm(gitWs, { recursive: true, force: true });
-    await mkdir(gitWs, { recursive: true });
-    await cp(join(ws, 'vendor'), join(gitWs, 'vendor'), { recursive: true, preserveTimestamps: true });
-    await git(['init', '-q', '-b', 'main'], { cwd: gitWs });
-    await git(['add', '-A'], { cwd: gitWs });
-    await git(['commit', '-qm', 'vendor'], { cwd: gitWs });
-    await git(['status', '--porcelain'], { cwd: gitWs });
-    const gitStatus = await repeat(QUICK_RUNS, null, async () => (await git(['status'], { cwd: gitWs })).ms);
-    rows.push({ name: 'status --offline (warm stat cache)', forge: median(statusWarm.map((s) => s.ms)), native: median(gitStatus), target: 2, nativeLabel: 'git status' });
-    rows.push({ name: '  same, no stat cache', forge: median(statusCold.map((s) => s.ms)), native: median(gitStatus), target: null, nativeLabel: '(info)' });
-
-    // --- report ---
-    const lines = [];
-    const out = (s = '') => lines.push(s);
-    out(`forge bench: ${REPOS} upstreams x ${FILES_PER_REPO} files x ${COMMITS} commits, ${REPOS * COMPONENTS_PER_REPO} components (${installed} files installed); median of ${RUNS} (cold) / ${QUICK_RUNS} (warm) runs`);
-    out(`node ${process.version}, ${gitVersion}, server: ${server.impl === 'dist' ? 'dist startGitServer' : 'bench CGI bridge'}`);
-    out();
-    const header = ['scenario', 'forge', 'native git', 'ratio', 'target', 'met', 'native command'];
-    const table = rows.map((row) => {
-      const ratio = row.forge / row.native;
-      return [row.name, fmtMs(row.forge), fmtMs(row.native), `${ratio.toFixed(2)}x`, row.target ? `<= ${row.target}x` : '-', row.target ? (ratio <= row.target ? 'yes' : 'NO') : '-', row.nativeLabel];
-    });
-    const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
-    const fmtRow = (r) => r.map((cell, i) => (i === 0 || i === 6 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
-    out(fmtRow(header));
-    out(widths.map((w) => '-'.repeat(w)).join('  '));
-    for (const r of table) out(fmtRow(r));
-    out();
-    out(`no-op pull, server side (worst run): ${infoRefs} info/refs GETs, ${uploadPackPosts} upload-pack POSTs, ${lsRefs} ls-refs, ${fetches} fetches -> ${fetches === 0 ? 'no fetch: yes' : 'FETCHED: NO'}`);
-    out();
-    out(`peak RSS of forge runs (max over runs; target < 200 MB, ${timeBin ? '/usr/bin/time -f %M: node or a git child, whichever is larger' : 'node process only'}):`);
-    for (const [label, kib] of Object.entries(rss)) out(`  ${label.padEnd(34)} ${fmtMb(kib).padStart(7)}  ${kib != null && kib < 200 * 1024 ? 'met' : 'NOT MET'}`);
-    out();
-    out('samples (ms):');
-    out(`  cold forge ${coldForge.map((s) => Math.round(s.ms)).join(' ')} | iso ${coldIso.map((s) => Math.round(s.ms)).join(' ')} | native ${coldNative.map(Math.round).join(' ')}`);
-    out(`  no-op forge ${noop.map((s) => Math.round(s.ms)).join(' ')} | ls-remote ${lsRemote.map(Math.round).join(' ')}`);
-    out(`  status warm ${statusWarm.map((s) => Math.round(s.ms)).join(' ')} | cold ${statusCold.map((s) => Math.round(s.ms)).join(' ')} | git status ${gitStatus.map(Math.round).join(' ')}`);
-    console.log(lines.join('\n'));
+    for (const name of shapeNames) {
+      shape = SHAPES[name];
+      reports.push(await measureShape(gitVersion));
+      console.log(`${reports.at(-1)}\n`);
+    }
   } finally {
-    await server.stop();
     if (KEEP) log(`kept ${workRoot}`);
     else await rm(workRoot, { recursive: true, force: true });
   }
