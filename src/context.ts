@@ -9,6 +9,7 @@ import { createWorktree } from './git/worktree.js';
 import { createBlobStore } from './store/blobs.js';
 import { createLockStore } from './store/lockfile.js';
 import { createManifestStore, MANIFEST_FILE } from './store/manifest.js';
+import { createParsedCache } from './store/parsed-cache.js';
 import { acquireProcessLock } from './store/process-lock.js';
 import { createStateStore } from './store/state.js';
 import { createTreeIndex } from './store/tree-index.js';
@@ -62,12 +63,12 @@ export async function buildContext(options: ContextOptions): Promise<EngineConte
   registerSecret(token);
   let git: GitPort | undefined;
   return {
-    manifest: createManifestStore(root),
-    lock: createLockStore(root),
+    manifest: createManifestStore(root, createParsedCache(join(forgeDir, 'parsed', 'forge.yaml.json'))),
+    lock: createLockStore(root, createParsedCache(join(forgeDir, 'parsed', 'forge.lock.yaml.json'))),
     state: createStateStore(forgeDir),
     blobs: createBlobStore(join(forgeDir, 'blobs')),
     trees: createTreeIndex(join(forgeDir, 'trees')),
-    worktree: createWorktree({ root, statCachePath: join(forgeDir, 'stat-cache.json') }),
+    worktree: createWorktree({ root, statCacheDir: join(forgeDir, 'stat-cache') }),
     git: () => {
       if (!adapter) throw new ForgeError('E_INTERNAL', 'This command works offline, yet it needed an upstream repository.', { hint: 'Report this; run the command without --offline meanwhile.' });
       git ??= adapter.createGitAdapter({

@@ -67,6 +67,8 @@ export interface WorktreePort {
   apply(dest: string, changes: FileChange[]): Promise<void>;
   /** Removes the folder and everything in it. */
   removeFolder(dest: string): Promise<void>;
+  /** Keeps what apply() learned about the files it wrote (their stat data), so the next scan reads none of them. Once, when an operation has written its folders. */
+  flush?(): Promise<void>;
   /** Consumer-repository commits (oldest first) that touched `dest` after `since` (ISO time), for --rebase. */
   commitsTouching?(dest: string, sinceIso: string): Promise<{ oid: Oid; message: string; files: Map<string, { mode: FileMode; content: Uint8Array } | null>; parentFiles: Map<string, { mode: FileMode; content: Uint8Array } | null> }[]>;
 }

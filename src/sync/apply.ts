@@ -116,6 +116,7 @@ export async function applyPlan(ctx: EngineContext, plan: PullPlan, options: App
     else await ctx.worktree.apply(s.plan.dest, s.plan.changes);
     ctx.faults?.at('after-first-folder');
   }
+  await ctx.worktree.flush?.();
   for (const s of steps) if (s.plan.target) await ctx.trees.put(s.plan.target);
   ctx.faults?.at('before-lock');
   await ctx.lock.write(plan.lock);
