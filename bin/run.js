@@ -2,9 +2,11 @@
 // Starts forge from its one-file build, dist/cli/forge.cjs (scripts/build.mjs), compiled with V8's
 // code cache: Node 20 has no module compile cache (module.enableCompileCache is Node 22), and
 // compiling the bundle costs more than running `--version` itself. The cache sits next to the
-// bundle, named after the bundle's size and mtime and after Node's version, and is written once
-// (when missing, or when V8 rejects it) at the end of a run, so it holds the functions that run
-// compiled. Where it cannot be written (a read-only install) forge simply compiles each time.
+// bundle, named after the bundle's size and mtime and after Node's version, and is written when
+// missing or refused, right after the bundle's top level ran: so it is the same whichever
+// command runs first (a cache written after a pull held isomorphic-git, twice the size, and
+// slowed every later start by deserializing it). Where it cannot be written (a read-only
+// install) forge compiles each time.
 //
 // This file is CommonJS (bin/package.json): an ES module entry costs Node's ESM loader, 4 ms.
 // The bundle is registered in require's cache under its own path, so oclif's `require` of the
@@ -39,18 +41,16 @@ script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(bu
 mod.loaded = true;
 
 if (cachedData === undefined || script.cachedDataRejected) {
-  process.once('exit', () => {
-    const temp = `${cacheFile}.${process.pid}.tmp`;
+  const temp = `${cacheFile}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, script.createCachedData());
+    renameSync(temp, cacheFile);
+  } catch {
+    // Not writable: the next run compiles again, nothing else changes.
     try {
-      writeFileSync(temp, script.createCachedData());
-      renameSync(temp, cacheFile);
-    } catch {
-      // Not writable: the next run compiles again, nothing else changes.
-      try {
-        unlinkSync(temp);
-      } catch {}
-    }
-  });
+      unlinkSync(temp);
+    } catch {}
+  }
 }
 
 // oclif finds package.json by walking up from `dir`; from the bundle, not from bin/, which has
