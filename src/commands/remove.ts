@@ -15,7 +15,7 @@ export default class Remove extends ForgeCommand {
       for (const r of result.removed) {
         const modified = r.localChanges.length ? ` (had ${r.localChanges.length} local change(s); 'forge sync undo ${r.name}' brings them back)` : '';
         const kept = flags['keep-files'] ? ', files kept' : modified;
-        this.say(`Removed ${r.name} (${r.dest})${r.name === args.component ? '' : ` — ${r.note}`}${kept}`);
+        this.note(`Removed ${r.name} (${r.dest})${r.name === args.component ? '' : ` — ${r.note}`}${kept}`);
       }
       return {
         removed: result.removed.map((r) => ({ name: r.name, dest: r.dest, localChanges: r.localChanges.map((c) => c.path) })),

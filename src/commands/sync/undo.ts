@@ -11,7 +11,7 @@ export default class Undo extends ForgeCommand {
     const { args } = await this.parse(Undo);
     return this.withEngine({ mutate: true }, async (ctx) => {
       const result = await undo(ctx, args.component);
-      this.say(`${this.c('green', '✓')} Undid ${result.undone.op} of ${result.undone.at} on ${args.component}: ${result.undone.summary}`);
+      this.note(`${this.c('green', '✓')} Undid ${result.undone.op} of ${result.undone.at} on ${args.component}: ${result.undone.summary}`);
       return { component: args.component, undone: { id: result.undone.id, op: result.undone.op, at: result.undone.at, summary: result.undone.summary } };
     });
   }
