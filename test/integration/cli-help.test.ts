@@ -2,7 +2,9 @@
 // `forge help`, `forge help sync pull`, `-h`, `forge version`, `-v`, unknown commands with the
 // nearest real one, usage errors with their whole message (in --json too), one error style.
 
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { forge } from '../helpers/cli.js';
 import { cleanupTempDirs, tempDir } from '../helpers/fixtures.js';
@@ -212,5 +214,41 @@ describe.concurrent('usage errors keep their whole message', () => {
       expect(r.stderr).not.toMatch(OCLIF_STYLE);
       expect(r.stderr.trimEnd().split('\n').length).toBeGreaterThanOrEqual(2);
     }
+  });
+});
+
+describe.concurrent('shell completion', () => {
+  /** Asks bash's completion function what it offers after `line` (as if TAB were pressed at its end). */
+  function complete(script: string, words: string[]): Promise<string[]> {
+    const program = [
+      `source ${JSON.stringify(script)}`,
+      `COMP_WORDS=(${words.map((w) => JSON.stringify(w)).join(' ')})`,
+      `COMP_CWORD=${words.length - 1}`,
+      `COMP_LINE=${JSON.stringify(words.join(' '))}`,
+      'COMP_POINT=${#COMP_LINE}',
+      '_forge_autocomplete',
+      'printf "%s\\n" "${COMPREPLY[@]}"',
+    ].join('\n');
+    return new Promise((resolve, reject) =>
+      execFile('bash', ['--norc', '--noprofile', '-c', program], (error, stdout) => (error ? reject(error) : resolve([...new Set(stdout.split('\n').filter(Boolean))]))),
+    );
+  }
+
+  it('forge autocomplete bash builds a completion that knows topics, commands and flags', async () => {
+    const cache = await tempDir('forge-ac-');
+    const r = await forge(['autocomplete', 'bash'], { cwd, env: { FORGE_CACHE_DIR: cache } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('forge autocomplete script bash');
+    const script = join(cache, 'autocomplete', 'functions', 'bash', 'forge.bash');
+    expect(await complete(script, ['forge', 'sy'])).toEqual(['sync']);
+    expect(await complete(script, ['forge', 'sync', 'pu'])).toEqual(['pull']);
+    expect(await complete(script, ['forge', 'sync', 'pull', '--me'])).toEqual(['--merge']);
+    expect(await complete(script, ['forge', 'add', '--q'])).toEqual(['--quiet']);
+  });
+
+  it('zsh and powershell scripts are generated too', async () => {
+    const cache = await tempDir('forge-ac-');
+    for (const shell of ['zsh', 'powershell']) expect((await forge(['autocomplete', shell], { cwd, env: { FORGE_CACHE_DIR: cache } })).code).toBe(0);
+    expect(await readFile(join(cache, 'autocomplete', 'functions', 'zsh', '_forge'), 'utf8')).toContain('sync');
   });
 });
