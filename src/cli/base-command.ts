@@ -24,6 +24,8 @@ export abstract class ForgeCommand extends Command {
   static override enableJsonFlag = true;
 
   static override baseFlags = {
+    // oclif adds --json for enableJsonFlag; this only gives it forge's description.
+    json: Flags.boolean({ description: 'Print the result as JSON on stdout (errors too, as {"error": …}); nothing else goes there.', helpGroup: 'GLOBAL' }),
     quiet: Flags.boolean({
       char: 'q',
       description: 'Print only what you asked for, warnings and errors: no progress, no confirmations.',

@@ -33,8 +33,9 @@ export function escapeAnnotation(text: string): string {
   return redact(text).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
 
-/** `--json` given before the end of flags. */
-export function jsonRequested(argv: readonly string[]): boolean {
+/** `--json` given before the end of flags, or FORGE_CONTENT_TYPE=json (oclif's switch for every command). */
+export function jsonRequested(argv: readonly string[], env: { [name: string]: string | undefined }): boolean {
+  if (env.FORGE_CONTENT_TYPE?.toLowerCase() === 'json') return true;
   for (const arg of argv) {
     if (arg === '--') return false;
     if (arg === '--json') return true;

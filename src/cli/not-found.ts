@@ -30,7 +30,7 @@ export function unknownCommandError(config: Pick<Config, 'commands' | 'topics' |
 export function failUnknownCommand(config: Pick<Config, 'commands' | 'topics' | 'bin'>, words: readonly string[], argv: readonly string[]): never {
   const error = unknownCommandError(config, words);
   writeError(error, {
-    json: jsonRequested(argv),
+    json: jsonRequested(argv, process.env),
     colors: colorEnabled(process.stderr.isTTY, process.env),
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),

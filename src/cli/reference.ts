@@ -1,6 +1,6 @@
 // The command reference, from the commands themselves (oclif's loaded config: every command of
 // forge and of its plugins, with their arguments, flags and examples). `forge help --json` prints
-// it; `npm run docs` renders it into docs/commands.md, and a test keeps that file current.
+// it; `npm run docs` renders that into docs/commands.md, and a test keeps the file current.
 
 import type { Command, Config } from '@oclif/core';
 import { unknownCommandError } from './not-found.js';
@@ -109,8 +109,8 @@ const anchor = (heading: string) =>
  * docs/commands.md: a table of contents, the flags every command takes, then one section per
  * command (usage, arguments, flags, examples). Deterministic: the same commands give the same bytes.
  */
-export function renderReferenceMarkdown(config: ConfigLike, options: { regenerate: string }): string {
-  const commands = describeCommands(config);
+export function renderReferenceMarkdown(commands: readonly CommandReference[], options: { bin: string; regenerate: string }): string {
+  const config = { bin: options.bin };
   const out: string[] = [];
   out.push('# Command reference', '');
   out.push(`Generated from the commands themselves by \`${options.regenerate}\`; do not edit by hand. The same text is`);
