@@ -4,14 +4,18 @@
 
 import PQueue from 'p-queue';
 import { ForgeError } from '../errors.js';
-import { mergeFile, type FileSide } from '../merge/index.js';
+import { isBinaryContent, mergeFile, type FileSide } from '../merge/index.js';
 import { parseComponentManifest } from '../resolve/index.js';
 import type { EngineContext } from './engine-context.js';
-import type { ConflictRecord, FileEntry, LockEntry, Lockfile, Manifest, Snapshot } from '../core/model.js';
+import type { ConflictRecord, FileEntry, LockEntry, Lockfile, Manifest, Oid, Snapshot } from '../core/model.js';
 import type { FileChange } from '../core/ports.js';
 import { RemoteView, ensure, lockMatchesSpec, resolveGraph, type ResolvedComponent, type ResolveOptions } from './resolution.js';
 import { repositoryId, repositoryUrl } from '../core/repository.js';
 import { byPath, changesToReach, diffSnapshots, type PathChange } from './snapshot.js';
+import { blobId } from '../core/blob-id.js';
+import { readLocalFile } from './local-files.js';
+
+export { readLocalFile };
 
 export type Strategy = 'merge' | 'rebase' | 'overwrite' | 'stash';
 
@@ -41,6 +45,8 @@ export interface ComponentPlan {
   /** Files auto-merged cleanly (merge/rebase). */
   merged: string[];
   conflicts: ConflictRecord[];
+  /** The contents the conflict records name, by blob id (kept in the blob store when the plan is applied). */
+  conflictBlobs: Map<Oid, Uint8Array>;
   /** The folder before (for backups and undo). */
   local: Snapshot;
   /** Upstream tree at the target. */
@@ -172,8 +178,9 @@ export function isoSeconds(date: Date): string {
 
 export async function planRemoval(ctx: EngineContext, entry: LockEntry, note: string): Promise<ComponentPlan> {
   const local = await ctx.worktree.scan(entry.dest);
-  const base = await ctx.trees.get(entry.tree);
-  const localChanges = base ? diffSnapshots(base, local) : [];
+  // Without the locked file list (a fresh clone), a folder that differs counts as changed throughout.
+  const base = local.tree === entry.tree ? null : await ctx.trees.get(entry.tree);
+  const localChanges = local.tree === entry.tree ? [] : base ? diffSnapshots(base, local) : diffSnapshots([], local);
   return {
     name: entry.name,
     dest: entry.dest,
@@ -184,6 +191,7 @@ export async function planRemoval(ctx: EngineContext, entry: LockEntry, note: st
     changes: local.files.map((f) => ({ action: 'delete' as const, path: f.path })),
     merged: [],
     conflicts: [],
+    conflictBlobs: new Map(),
     local,
     target: null,
     note,
@@ -226,6 +234,7 @@ async function planComponent(
       changes: [],
       merged: [],
       conflicts: [],
+      conflictBlobs: new Map(),
       local: { tree: old.tree, files: [] },
       target: null,
     };
@@ -245,6 +254,7 @@ async function planComponent(
     changes: [],
     merged: [],
     conflicts: [],
+    conflictBlobs: new Map(),
     local,
     target,
   };
@@ -291,7 +301,7 @@ async function planComponent(
     case 'rebase': {
       // --rebase without consumer-repository commits is the same three-way step as --merge;
       // apply.ts replays commits first when the worktree can list them.
-      const merged = await mergeSnapshots(ctx, {
+      const merged = await mergeSnapshots({
         base: base!,
         local,
         upstream: target,
@@ -302,6 +312,7 @@ async function planComponent(
       plan.changes = merged.changes;
       plan.merged = merged.merged;
       plan.conflicts = merged.conflicts;
+      plan.conflictBlobs = merged.blobs;
       plan.action = merged.conflicts.length > 0 ? 'conflict' : strategy === 'rebase' ? 'rebase' : 'merge';
       return plan;
     }
@@ -318,12 +329,6 @@ export async function lockedSnapshot(ctx: EngineContext, entry: LockEntry): Prom
   return snapshot;
 }
 
-export async function readLocalFile(ctx: EngineContext, dest: string, file: string): Promise<Uint8Array> {
-  const content = await ctx.worktree.readFile(dest, file);
-  if (content === null) throw new ForgeError('E_INTERNAL', `File ${dest}/${file} disappeared while forge was reading it.`, { hint: 'Run the command again.' });
-  return content;
-}
-
 export interface ThreeWayInput {
   base: Snapshot | readonly FileEntry[];
   local: Snapshot | readonly FileEntry[];
@@ -338,18 +343,28 @@ export interface ThreeWayResult {
   changes: FileChange[];
   merged: string[];
   conflicts: ConflictRecord[];
+  /** The contents the conflict records name, by blob id. */
+  blobs: Map<Oid, Uint8Array>;
 }
 
-const b64 = (bytes: Uint8Array | null) => (bytes === null ? null : Buffer.from(bytes).toString('base64'));
-
-/** Three-way merge of two folders, file by file; component.yaml is checked against its shape. */
-export async function mergeSnapshots(_ctx: EngineContext | null, input: ThreeWayInput): Promise<ThreeWayResult> {
+/**
+ * Three-way merge of two folders, file by file; component.yaml is checked against its shape.
+ * A path that is a file on one side and a folder on the other is a conflict that keeps both:
+ * the local side stays in the folder, the other is kept in the conflict record.
+ */
+export async function mergeSnapshots(input: ThreeWayInput): Promise<ThreeWayResult> {
   const files = (s: Snapshot | readonly FileEntry[]) => ('files' in s ? s.files : s);
   const base = byPath(files(input.base));
   const local = byPath(files(input.local));
   const upstream = byPath(files(input.upstream));
   const paths = [...new Set([...base.keys(), ...local.keys(), ...upstream.keys()])].sort();
-  const out: ThreeWayResult = { changes: [], merged: [], conflicts: [] };
+  const out: ThreeWayResult = { changes: [], merged: [], conflicts: [], blobs: new Map() };
+  const keep = (bytes: Uint8Array | null | undefined): Oid | null => {
+    if (bytes === null || bytes === undefined) return null;
+    const oid = blobId(bytes);
+    out.blobs.set(oid, bytes);
+    return oid;
+  };
   for (const path of paths) {
     const b = base.get(path) ?? null;
     const l = local.get(path) ?? null;
@@ -380,9 +395,9 @@ export async function mergeSnapshots(_ctx: EngineContext | null, input: ThreeWay
       type: result.type,
       file: path,
       message: result.message,
-      base: b64(sb?.content ?? null),
-      local: b64(sl?.content ?? null),
-      upstream: b64(su?.content ?? null),
+      base: keep(sb?.content),
+      local: keep(sl?.content),
+      upstream: keep(su?.content),
       modes: { base: sb?.mode ?? null, local: sl?.mode ?? null, upstream: su?.mode ?? null },
       binary: result.binary,
     });
@@ -392,6 +407,64 @@ export async function mergeSnapshots(_ctx: EngineContext | null, input: ThreeWay
       out.changes.push({ action: 'write', path, mode: result.result.mode, content: result.result.content });
     }
   }
+  return keepTypeClashes(out, local, base, keep, input.readBase);
+}
+
+/**
+ * Where the merge result would hold a file at a path that is also a folder (upstream turned a
+ * folder into a file or symlink while the folder holds local work, or added a file where the
+ * user has a folder, or the reverse), the side that is not in the folder now is not written:
+ * it becomes a conflict record, so nothing local is replaced and nothing is lost.
+ */
+async function keepTypeClashes(
+  out: ThreeWayResult,
+  local: Map<string, FileEntry>,
+  base: Map<string, FileEntry>,
+  keep: (bytes: Uint8Array) => Oid | null,
+  readBase: (e: FileEntry) => Promise<Uint8Array>,
+): Promise<ThreeWayResult> {
+  const result = new Set(local.keys());
+  for (const c of out.changes) {
+    if (c.action === 'delete') result.delete(c.path);
+    else result.add(c.path);
+  }
+  const folders = new Set<string>();
+  for (const path of result) {
+    const parts = path.split('/');
+    for (let i = 1; i < parts.length; i++) folders.add(parts.slice(0, i).join('/'));
+  }
+  const clashes = [...result].filter((p) => folders.has(p));
+  if (clashes.length === 0) return out;
+  const drop = new Set<string>();
+  for (const p of clashes) {
+    const written = out.changes.find((c) => c.action === 'write' && c.path === p);
+    // The file came from the merge: keep the local folder. Else the file is local: keep it, and drop what the merge puts under it.
+    const paths = written ? [p] : out.changes.filter((c) => c.action === 'write' && c.path.startsWith(`${p}/`) && !local.has(c.path)).map((c) => c.path);
+    for (const path of paths) drop.add(path);
+  }
+  const kept: FileChange[] = [];
+  for (const c of out.changes) {
+    if (c.action !== 'write' || !drop.has(c.path)) {
+      kept.push(c);
+      continue;
+    }
+    const clashing = folders.has(c.path) ? `your copy has a folder '${c.path}/'` : `your copy has a file where this folder goes`;
+    out.merged = out.merged.filter((m) => m !== c.path);
+    out.conflicts = out.conflicts.filter((r) => r.file !== c.path);
+    const b = base.get(c.path);
+    out.conflicts.push({
+      type: 'content',
+      file: c.path,
+      message: `upstream has a ${c.mode === '120000' ? 'symlink' : 'file'} at '${c.path}' where ${clashing}; both are kept until you resolve it`,
+      base: b ? keep(await readBase(b)) : null,
+      local: null,
+      upstream: keep(c.content),
+      modes: { base: b ? b.mode : null, local: null, upstream: c.mode },
+      binary: isBinaryContent(c.content),
+    });
+  }
+  out.changes = kept;
+  out.conflicts.sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0));
   return out;
 }
 
