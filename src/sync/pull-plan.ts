@@ -3,13 +3,14 @@
 // is the only writer; `--dry-run` prints this plan and stops.
 
 import PQueue from 'p-queue';
+import semver from 'semver';
 import { ForgeError } from '../errors.js';
 import { isBinaryContent, mergeFile, type FileSide } from '../merge/index.js';
 import { parseComponentManifest } from '../resolve/index.js';
 import type { EngineContext } from './engine-context.js';
-import type { ConflictRecord, FileEntry, LockEntry, Lockfile, Manifest, Oid, Snapshot } from '../core/model.js';
+import { EMPTY_TREE, type ConflictRecord, type FileEntry, type LockEntry, type Lockfile, type Manifest, type Oid, type Snapshot } from '../core/model.js';
 import type { FileChange } from '../core/ports.js';
-import { RemoteView, ensure, lockMatchesSpec, resolveGraph, type ResolvedComponent, type ResolveOptions } from './resolution.js';
+import { RemoteView, checkTarget, ensure, lockMatchesSpec, resolveGraph, type ResolvedComponent, type ResolveOptions } from './resolution.js';
 import { repositoryId, repositoryUrl } from '../core/repository.js';
 import { byPath, changesToReach, diffSnapshots, type PathChange } from './snapshot.js';
 import { blobId } from '../core/blob-id.js';
@@ -101,19 +102,25 @@ export async function planPull(ctx: EngineContext, options: PullOptions): Promis
 
   const view = new RemoteView(ctx);
   const unlock: ResolveOptions['unlock'] = options.unlock ?? (options.names.length === 0 ? 'all' : new Set(options.names));
-  const resolution = await resolveGraph(ctx, view, manifest, lock, {
-    unlock,
-    ...(options.to !== undefined ? { to: { name: options.names[0]!, target: options.to } } : {}),
-  });
+  const to = options.to !== undefined ? { name: options.names[0]!, target: await checkTarget(view, manifest, lock, options.names[0]!, options.to) } : undefined;
+  const resolve = (hold?: Set<string>) => resolveGraph(ctx, view, manifest, lock, { unlock, ...(to ? { to } : {}), ...(hold ? { hold } : {}) });
+  let resolution = await resolve();
+  let selected = selection(options, manifest, lock, resolution);
 
-  // A component whose entry in forge.yaml changed (range, ref, repository) was asked to move too.
-  const changed = manifest.components.filter((s) => lock.components[s.name] && !lockMatchesSpec(s, lock.components[s.name])).map((s) => s.name);
-  // The solver keeps locked versions unless no solution does: one it had to move (to satisfy a new
-  // requirement) must move, or the lock contradicts itself. Branch-following components are left alone.
-  const forced = resolution.components
-    .filter((c) => c.version !== undefined && lock.components[c.name]?.version !== undefined && lock.components[c.name]!.commit !== c.commit)
-    .map((c) => c.name);
-  const selected = options.names.length === 0 ? null : closure([...options.names, ...changed, ...forced], resolution.components);
+  // Without a strategy, a component with local changes cannot move. Hold those where they are and
+  // resolve again, so everything else still moves; if the others cannot move without them, nothing does.
+  const held = options.strategy === null ? await dirtyMovers(ctx, lock, resolution, selected) : new Set<string>();
+  let stuck = false;
+  if (held.size > 0) {
+    const again = await resolve(held);
+    stuck = again.components.some((c) => held.has(c.name) && moved(lock.components[c.name], c));
+    if (!stuck) {
+      resolution = again;
+      selected = selection(options, manifest, lock, resolution);
+    }
+  }
+  guardDowngrades(manifest, lock, resolution, to?.name);
+
   const now = isoSeconds(ctx.clock.now());
   const fetchedRepos = new Set<string>();
   const reporter = ctx.reporter;
@@ -129,8 +136,9 @@ export async function planPull(ctx: EngineContext, options: PullOptions): Promis
     const byRepo = new Map<string, { repository: string; wants: { commit: string; ref?: string }[] }>();
     for (const c of resolution.components) {
       if (selected && !selected.has(c.name)) continue;
+      if (held.has(c.name) || stuck) continue;
       const old = lock.components[c.name];
-      if (old && old.commit === c.commit && old.path === c.path && old.dest === c.dest) continue; // not moved: nothing to fetch
+      if (!moved(old, c)) continue; // not moved: nothing to fetch
       const group = byRepo.get(repositoryId(c.repository)) ?? { repository: c.repository, wants: [] };
       group.wants.push({ commit: c.commit, ...(c.ref ? { ref: c.ref } : {}) });
       if (old && old.commit !== c.commit && options.strategy) group.wants.push({ commit: old.commit, ...(old.ref ? { ref: old.ref } : {}) });
@@ -140,23 +148,117 @@ export async function planPull(ctx: EngineContext, options: PullOptions): Promis
     await Promise.all([...byRepo.values()].map((g) => queue.add(() => ensure(ctx, g.repository, g.wants))));
 
     const plans = await Promise.all(
-      resolution.components.map((c) =>
-        queue.add(() => planComponent(ctx, c, lock.components[c.name] ?? null, selected === null || selected.has(c.name), options.strategy, now)),
-      ),
+      resolution.components.map((c) => {
+        const old = lock.components[c.name] ?? null;
+        const isSelected = selected === null || selected.has(c.name);
+        if (isSelected && (held.has(c.name) || (stuck && moved(old ?? undefined, c)))) return queue.add(() => planBlocked(ctx, c, old, held.has(c.name) ? undefined : `waits for ${[...held].join(', ')}`));
+        return queue.add(() => planComponent(ctx, c, old, isSelected, options.strategy, now));
+      }),
     );
 
+    // A new component that cannot be installed (its folder holds other files) leaves nothing to build on.
+    if (plans.some((p) => p.action === 'blocked' && p.from === null)) stuck = true;
     const nextLock: Lockfile = { lockfileVersion: 1, components: {} };
     for (const p of plans) if (p.to) nextLock.components[p.name] = p.to;
     // Locked components nobody needs any more (a dependency dropped upstream, or removed from forge.yaml).
+    // One with local changes follows the rule of a pull: without --overwrite it stays, untouched.
     const removals: ComponentPlan[] = [];
     for (const [name, entry] of Object.entries(lock.components)) {
       if (nextLock.components[name]) continue;
-      removals.push(await planRemoval(ctx, entry, 'no longer needed by any component'));
+      const removal = await planRemoval(ctx, entry, 'no longer needed by any component');
+      if (stuck || (removal.localChanges.length > 0 && options.strategy !== 'overwrite')) {
+        removal.action = 'blocked';
+        removal.to = entry;
+        removal.changes = [];
+        removal.note = stuck ? 'no longer needed, but the pull is blocked' : 'no longer needed by any component, but it has local changes';
+        nextLock.components[name] = entry;
+      }
+      removals.push(removal);
+    }
+    if (stuck) {
+      // Nothing moves: the lock stays exactly as it was.
+      const blockers = plans.filter((p) => p.action === 'blocked' && !p.note?.startsWith('waits')).map((p) => p.name);
+      for (const p of plans) {
+        if (p.action === 'blocked' || p.action === 'no-op') continue;
+        Object.assign(p, { action: 'blocked', to: p.from, changes: [], merged: [], conflicts: [], target: null, note: `waits for ${blockers.join(', ')}` });
+      }
+      return { components: [...plans, ...removals], lock, strategy: options.strategy, fetched: [...fetchedRepos].sort() };
     }
     return { components: [...plans, ...removals], lock: nextLock, strategy: options.strategy, fetched: [...fetchedRepos].sort() };
   } finally {
     ctx.reporter = reporter;
   }
+}
+
+/** Whether the resolution takes a component somewhere else than its lock entry. */
+function moved(old: LockEntry | undefined | null, c: ResolvedComponent): boolean {
+  return !old || old.commit !== c.commit || old.path !== c.path || old.dest !== c.dest;
+}
+
+/** Which components the pull works on: those named, forge.yaml changed, or forced to move, and their dependencies; null for all. */
+function selection(options: PullOptions, manifest: Manifest, lock: Lockfile, resolution: { components: ResolvedComponent[] }): Set<string> | null {
+  if (options.names.length === 0) return null;
+  // A component whose entry in forge.yaml changed (range, ref, repository) was asked to move too.
+  const changed = manifest.components.filter((s) => lock.components[s.name] && !lockMatchesSpec(s, lock.components[s.name])).map((s) => s.name);
+  // The solver keeps locked versions unless no solution does: one it had to move (to satisfy a new
+  // requirement) must move, or the lock contradicts itself. Branch-following components are left alone.
+  const forced = resolution.components
+    .filter((c) => c.version !== undefined && lock.components[c.name]?.version !== undefined && lock.components[c.name]!.commit !== c.commit)
+    .map((c) => c.name);
+  return closure([...options.names, ...changed, ...forced], resolution.components);
+}
+
+/** Selected components the resolution moves whose folder has local changes (or holds files forge did not install). */
+async function dirtyMovers(ctx: EngineContext, lock: Lockfile, resolution: { components: ResolvedComponent[] }, selected: Set<string> | null): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const c of resolution.components) {
+    if (selected && !selected.has(c.name)) continue;
+    const old = lock.components[c.name];
+    if (!moved(old, c)) continue;
+    const local = await ctx.worktree.scan(c.dest);
+    if (old ? local.tree !== old.tree : local.files.length > 0) out.add(c.name);
+  }
+  return out;
+}
+
+/**
+ * No pull moves a component to a lower version unless --to asks for it, or forge.yaml's own range
+ * no longer allows the locked one. A ref listing that lost tags (a server that cut it short, or a
+ * tag deleted upstream) therefore never reads as "update to an older version".
+ */
+function guardDowngrades(manifest: Manifest, lock: Lockfile, resolution: { components: ResolvedComponent[] }, to: string | undefined): void {
+  for (const c of resolution.components) {
+    const old = lock.components[c.name];
+    if (!old?.version || !c.version || c.name === to || !semver.lt(c.version, old.version)) continue;
+    const spec = manifest.components.find((s) => s.name === c.name);
+    if (spec?.selector.kind === 'version' && !semver.satisfies(old.version, spec.selector.range)) continue;
+    throw new ForgeError('E_DOWNGRADE', `The pull would move ${c.name} from ${old.version} down to ${c.version}; forge never moves a component to a lower version on its own.`, {
+      hint: `If ${c.version} is what you want, run 'forge sync pull ${c.name} --to ${c.version}'; 'forge verify ${c.name}' checks what upstream has.`,
+      data: { component: c.name, from: old.version, to: c.version },
+    });
+  }
+}
+
+/** A component left as it is because its local changes (or foreign files in its folder) block the pull. */
+async function planBlocked(ctx: EngineContext, c: ResolvedComponent, old: LockEntry | null, note?: string): Promise<ComponentPlan> {
+  const local = await ctx.worktree.scan(c.dest);
+  const base = old ? await ctx.trees.get(old.tree) : null;
+  const localChanges = old && local.tree === old.tree ? [] : base ? diffSnapshots(base, local) : diffSnapshots([], local);
+  return {
+    name: c.name,
+    dest: c.dest,
+    action: 'blocked',
+    from: old,
+    to: old,
+    localChanges,
+    changes: [],
+    merged: [],
+    conflicts: [],
+    conflictBlobs: new Map(),
+    local,
+    target: null,
+    ...(note ? { note } : !old && local.files.length ? { note: `the folder ${c.dest} already has files forge did not install` } : {}),
+  };
 }
 
 /** The components named and everything they depend on. */
@@ -239,6 +341,10 @@ async function planComponent(
       target: null,
     };
   }
+  if (!selected) {
+    // Not asked for: keep the lock entry as it was, and read nothing.
+    return { name: c.name, dest: c.dest, action: 'no-op', from: old, to: old, localChanges: [], changes: [], merged: [], conflicts: [], conflictBlobs: new Map(), local: { tree: old?.tree ?? EMPTY_TREE, files: [] }, target: null };
+  }
   const target: Snapshot = await git.readSnapshot(c.url, c.commit, c.path);
   const to = entryFor(target.tree, now);
   const local = await ctx.worktree.scan(c.dest);
@@ -259,17 +365,20 @@ async function planComponent(
     target,
   };
 
-  if (!selected) {
-    // Not asked for: keep the lock entry as it was.
-    if (old) plan.to = old;
-    return plan;
-  }
   if (old && old.dest !== c.dest) {
     throw new ForgeError('E_USAGE', `Component '${c.name}' moved from '${old.dest}' to '${c.dest}' in forge.yaml.`, {
       hint: `Move the folder yourself (git mv ${old.dest} ${c.dest}) and update the lock with 'forge remove ${c.name} --keep-files' then 'forge add', or restore the old dest.`,
     });
   }
 
+  const blocked = localChanges.length > 0 && (strategy === null || (!old && local.files.length > 0 && strategy !== 'overwrite'));
+  if (blocked) {
+    // Nothing moves for it: the lock keeps what it had.
+    plan.action = 'blocked';
+    plan.to = old;
+    if (!old) plan.note = `the folder ${c.dest} already has files forge did not install`;
+    return plan;
+  }
   // Read the files this pull writes in one batch (a cold install reads thousands).
   const wanted = diffSnapshots(local, target).flatMap((d) => (d.after ? [d.after.oid] : []));
   const batch = git.readBlobs && wanted.length > 0 ? await git.readBlobs(c.url, wanted) : new Map<string, Uint8Array>();
@@ -277,11 +386,6 @@ async function planComponent(
   if (localChanges.length === 0) {
     plan.action = old ? 'fast-forward' : 'install';
     plan.changes = await changesToReach(local.files, target.files, readTarget);
-    return plan;
-  }
-  if (!old && local.files.length > 0 && strategy !== 'overwrite') {
-    plan.action = 'blocked';
-    plan.note = `the folder ${c.dest} already has files forge did not install`;
     return plan;
   }
   switch (strategy) {

@@ -108,12 +108,17 @@ export function replacedFiles(local: readonly FileEntry[], changes: readonly Fil
 export function filesAfter(local: readonly FileEntry[], changes: readonly FileChange[] | 'remove'): FileEntry[] {
   if (changes === 'remove') return [];
   const map = new Map(local.map((f) => [f.path, f]));
-  for (const change of changes) {
+  // Deletes first, then writes, as WorktreePort.apply does.
+  const ordered = [...changes.filter((c) => c.action === 'delete'), ...changes.filter((c) => c.action === 'write')];
+  for (const change of ordered) {
     for (const path of [...map.keys()]) if (path.startsWith(`${change.path}/`)) map.delete(path);
+    if (change.action === 'delete') {
+      map.delete(change.path);
+      continue;
+    }
     const parts = change.path.split('/');
     for (let i = 1; i < parts.length; i++) map.delete(parts.slice(0, i).join('/'));
-    if (change.action === 'delete') map.delete(change.path);
-    else map.set(change.path, { path: change.path, mode: change.mode, oid: blobId(change.content) });
+    map.set(change.path, { path: change.path, mode: change.mode, oid: blobId(change.content) });
   }
   return [...map.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
@@ -189,20 +194,23 @@ export async function commitTransaction(ctx: EngineContext, tx: Transaction): Pr
   };
   await ctx.state.apply([], pending);
 
-  let lockWritten = false;
-  try {
-    for (const f of tx.folders) {
-      if (f.changes === 'remove') await ctx.worktree.removeFolder(f.dest);
-      else await ctx.worktree.apply(f.dest, [...f.changes]);
-      ctx.faults?.at('after-first-folder');
+  // Each write that fails puts everything back before the error goes on; the fault points (a test's
+  // kill -9) sit between the writes, outside that, as a real crash would.
+  const guarded = async <T>(write: () => Promise<T>): Promise<T> => {
+    try {
+      return await write();
+    } catch (error) {
+      await rollBackAfterError(ctx, pending, error);
+      throw error;
     }
-    if (pending.manifest) await ctx.manifest.writeText(pending.manifest.after);
-    ctx.faults?.at('before-lock');
-    if (tx.lock) lockWritten = await ctx.lock.write(tx.lock);
-  } catch (error) {
-    await rollBackAfterError(ctx, pending, error);
-    throw error;
+  };
+  for (const f of tx.folders) {
+    await guarded(() => (f.changes === 'remove' ? ctx.worktree.removeFolder(f.dest) : ctx.worktree.apply(f.dest, [...f.changes])));
+    ctx.faults?.at('after-first-folder');
   }
+  if (pending.manifest) await guarded(() => ctx.manifest.writeText(pending.manifest!.after));
+  ctx.faults?.at('before-lock');
+  const lockWritten = tx.lock ? await guarded(() => ctx.lock.write(tx.lock!)) : false;
   ctx.faults?.at('before-state');
   await ctx.state.apply(pending.state, null);
   return { id, lockWritten };

@@ -321,15 +321,29 @@ export class FakeWorktree implements WorktreePort {
     return f ? new Uint8Array(f.content) : null;
   }
 
+  /**
+   * As the real worktree: deletes first, then writes; a write replaces a folder at its path, a
+   * delete takes everything under the path, and a file where a folder must go is E_NAME_CLASH.
+   */
   async apply(dest: string, changes: FileChange[]): Promise<void> {
-    for (const change of changes) {
+    const ordered = [...changes.filter((c) => c.action === 'delete'), ...changes.filter((c) => c.action === 'write')];
+    for (const change of ordered) {
       if (this.crashAfterWrites !== undefined && this.writes >= this.crashAfterWrites) {
         throw new Error(`simulated crash after ${this.writes} write(s)`);
       }
       this.writes++;
       const path = `${dest}/${change.path}`;
-      if (change.action === 'delete') this.store.delete(path);
-      else this.store.set(path, { mode: change.mode, content: new Uint8Array(change.content) });
+      for (const key of [...this.store.keys()]) if (key.startsWith(`${path}/`)) this.store.delete(key);
+      if (change.action === 'delete') {
+        this.store.delete(path);
+        continue;
+      }
+      const parts = path.split('/');
+      for (let i = 1; i < parts.length; i++) {
+        const folder = parts.slice(0, i).join('/');
+        if (this.store.has(folder)) throw new ForgeError('E_NAME_CLASH', `${folder} is a file where component ${dest} needs a folder.`);
+      }
+      this.store.set(path, { mode: change.mode, content: new Uint8Array(change.content) });
     }
   }
 
