@@ -3,6 +3,7 @@
 // .forge/state.json refers to folders by id instead of holding their file lists.
 // Trees are immutable, so each file is written once and never rewritten.
 
+import { compareByPath } from '../core/paths.js';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TreeIndex } from '../core/ports.js';
@@ -43,7 +44,7 @@ export function createTreeIndex(dir: string): TreeIndex {
     },
     put,
     async putFiles(files) {
-      const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      const sorted = [...files].sort(compareByPath);
       const tree = snapshotFromFiles(sorted);
       if (tree !== EMPTY_TREE) await put({ tree, files: sorted });
       return tree;

@@ -13,6 +13,7 @@
 // lock already says "after" (then every folder and forge.yaml were written), else rolls it back.
 // State-only operations (push's history entry and pull-request record) use recordState().
 
+import { compareByPath } from '../core/paths.js';
 import { ForgeError, isForgeError } from '../errors.js';
 import type { EngineContext } from './engine-context.js';
 import { EMPTY_TREE, type FileEntry, type LockEntry, type Lockfile, type Snapshot, type TreeId } from '../core/model.js';
@@ -120,7 +121,7 @@ export function filesAfter(local: readonly FileEntry[], changes: readonly FileCh
     for (let i = 1; i < parts.length; i++) map.delete(parts.slice(0, i).join('/'));
     map.set(change.path, { path: change.path, mode: change.mode, oid: blobId(change.content) });
   }
-  return [...map.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return [...map.values()].sort(compareByPath);
 }
 
 /** Step 1 for one folder: backups, and the before and after file lists in the tree index. */
