@@ -53,6 +53,7 @@ export type ErrorCode =
   | 'E_REBASE_IN_PROGRESS'
   | 'E_NOT_INTERACTIVE'
   | 'E_STATE_INVALID'
+  | 'E_FILESYSTEM'
   | 'E_DOWNGRADE'
   | 'E_GITHUB'
   | 'E_INTERNAL'
