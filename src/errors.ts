@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'E_NO_MATCHING_VERSION'
   | 'E_REF_NOT_FOUND'
   | 'E_COMMIT_NOT_FOUND'
+  | 'E_PUSH_REJECTED'
   | 'E_COMPONENT_NOT_FOUND'
   | 'E_COMPONENT_AMBIGUOUS'
   | 'E_COMPONENT_INVALID'
@@ -51,6 +52,9 @@ export type ErrorCode =
   | 'E_NO_CONFLICTS'
   | 'E_REBASE_IN_PROGRESS'
   | 'E_NOT_INTERACTIVE'
+  | 'E_STATE_INVALID'
+  | 'E_FILESYSTEM'
+  | 'E_DOWNGRADE'
   | 'E_GITHUB'
   | 'E_INTERNAL'
   // a repository or API could not be reached (exit 3): E_NETWORK

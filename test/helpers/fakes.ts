@@ -24,16 +24,20 @@ import { createHash } from 'node:crypto';
 import { ForgeError } from '../../src/errors.js';
 import { blobOid, snapshotFromFiles } from '../../src/git/tree-hash.js';
 import type { EngineContext, TreeIndex } from '../../src/sync/engine-context.js';
-import type { ComponentSpec, FileEntry, FileMode, Lockfile, Manifest, Oid, Selector, Snapshot } from '../../src/core/model.js';
+import { EMPTY_TREE, type ComponentSpec, type FileEntry, type FileMode, type Lockfile, type Manifest, type Oid, type Selector, type Snapshot } from '../../src/core/model.js';
+import { applyChange, type State } from '../../src/store/state.js';
 import { pull } from '../../src/sync/pull.js';
 import { repositoryId, repositoryUrl } from '../../src/core/repository.js';
+import { comparePaths } from '../../src/core/paths.js';
 import type {
   BlobStore,
   Clock,
   CommitInfo,
   ConflictSet,
+  CreateCommitInput,
   FileChange,
   ForkRecord,
+  GitIdentity,
   GitPort,
   HistoryEntry,
   LockStore,
@@ -41,9 +45,11 @@ import type {
   PendingOperation,
   ProgressEvent,
   PullRequestRecord,
+  PushInput,
   RemoteRefs,
   Reporter,
   StashEntry,
+  StateChange,
   StateStore,
   Want,
   WorktreePort,
@@ -58,7 +64,6 @@ interface StoredFile {
 const bytes = (content: string | Uint8Array): Uint8Array => (typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
 const text = (content: Uint8Array): string => Buffer.from(content).toString('utf8');
 const clone = <T>(value: T): T => (value === undefined || value === null ? value : (JSON.parse(JSON.stringify(value)) as T));
-const comparePaths = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function toStored(file: FakeFile): StoredFile {
   if (typeof file === 'string' || file instanceof Uint8Array) return { mode: '100644', content: bytes(file) };
@@ -94,6 +99,13 @@ export interface FakeCommitOptions {
   replace?: boolean;
 }
 
+/** `Name <email> 1704067200 +0200`, as git writes a commit's author and committer lines. */
+function signature(id: GitIdentity): string {
+  const minutes = Math.abs(id.timezoneOffset);
+  const zone = `${id.timezoneOffset <= 0 ? '+' : '-'}${String(Math.floor(minutes / 60)).padStart(2, '0')}${String(minutes % 60).padStart(2, '0')}`;
+  return `${id.name} <${id.email}> ${id.timestamp} ${zone}`;
+}
+
 interface FakeCommit {
   info: CommitInfo;
   files: Map<string, StoredFile>;
@@ -117,19 +129,23 @@ export class FakeRepository {
       if (file === null) files.delete(path);
       else files.set(path, toStored(file));
     }
-    const tree = snapshotOf(files).tree;
     const timestamp = Date.UTC(2024, 0, 1) / 1000 + 60 * this.count++;
     const author = { name: 'Forge Test', email: 'test@forge.invalid', timestamp, timezoneOffset: 0 };
-    const message = `${options.message ?? `commit ${this.count}`}\n`;
-    const parents = parent ? [parent] : [];
+    const oid = this.store(files, parent ? [parent] : [], `${options.message ?? `commit ${this.count}`}\n`, author, author);
+    this.refs.set(branch, oid);
+    for (const tag of [options.tag ?? []].flat()) this.refs.set(`refs/tags/${tag}`, oid);
+    return oid;
+  }
+
+  /** Stores a commit of these files, with the id git gives it. */
+  store(files: Map<string, StoredFile>, parents: Oid[], message: string, author: GitIdentity, committer: GitIdentity): Oid {
+    const tree = snapshotOf(files).tree;
     const body =
       `tree ${tree}\n` +
       parents.map((p) => `parent ${p}\n`).join('') +
-      `author Forge Test <test@forge.invalid> ${timestamp} +0000\ncommitter Forge Test <test@forge.invalid> ${timestamp} +0000\n\n${message}`;
+      `author ${signature(author)}\ncommitter ${signature(committer)}\n\n${message}`;
     const oid = createHash('sha1').update(`commit ${Buffer.byteLength(body)}\0`).update(body).digest('hex');
-    this.commits.set(oid, { info: { oid, parents, tree, message, author }, files });
-    this.refs.set(branch, oid);
-    for (const tag of [options.tag ?? []].flat()) this.refs.set(`refs/tags/${tag}`, oid);
+    this.commits.set(oid, { info: { oid, parents, tree, message, author: { ...author } }, files });
     return oid;
   }
 
@@ -158,6 +174,12 @@ export class FakeUpstream implements GitPort {
   /** Calls per repository identity (repositoryId: host/path, no scheme, no `.git`). */
   readonly listRefsCalls = new Map<string, number>();
   readonly fetchCalls = new Map<string, number>();
+  /** Every push that reached a remote (accepted or refused), in order. */
+  readonly pushes: ({ url: string } & PushInput)[] = [];
+  /** Commits made by createCommit (push sends them along, as the real adapter does). */
+  private readonly created = new Set<Oid>();
+  /** Runs before each push: throw from it to make the push fail (e.g. an E_AUTH or E_NETWORK ForgeError). */
+  beforePush: ((url: string, input: PushInput) => void) | undefined;
 
   /** The repository for an address as users write it (`github.com/org/repo`) or a full URL; created on first use. */
   repo(repository: string): FakeRepository {
@@ -181,6 +203,17 @@ export class FakeUpstream implements GitPort {
   resetCounters(): void {
     this.listRefsCalls.clear();
     this.fetchCalls.clear();
+    this.pushes.length = 0;
+  }
+
+  /** A fork of `upstream` at `fork` (an address as users write it): same commits and refs, as GitHub makes it. */
+  forkOf(upstream: string, fork: string): FakeRepository {
+    const source = this.repo(upstream);
+    const copy = this.repo(fork);
+    for (const [oid, c] of source.commits) copy.commits.set(oid, c);
+    for (const [name, oid] of source.refs) copy.refs.set(name, oid);
+    copy.head = source.head;
+    return copy;
   }
 
   /** Forgets every fetched commit (a fresh machine with an empty cache). */
@@ -253,6 +286,75 @@ export class FakeUpstream implements GitPort {
   async readCommit(url: string, commit: Oid): Promise<CommitInfo> {
     return clone(this.fetched(url, commit).info);
   }
+
+  async createCommit(url: string, input: CreateCommitInput): Promise<{ commit: Oid; tree: Oid }> {
+    const repo = this.known(url);
+    const files = new Map(this.fetched(url, input.parent).files);
+    for (const change of input.changes) {
+      const segments = change.path.split('/');
+      if (segments.some((s) => s === '' || s === '.' || s === '..' || s.toLowerCase() === '.git')) {
+        throw new ForgeError('E_PATH_ESCAPES', `Cannot write '${change.path}' into a commit of ${url}.`);
+      }
+      // A file replaces a folder of that name and the other way round, as in a git tree.
+      for (const path of [...files.keys()]) if (path.startsWith(`${change.path}/`)) files.delete(path);
+      for (let i = 1; i < segments.length; i++) files.delete(segments.slice(0, i).join('/'));
+      if (change.action === 'delete') files.delete(change.path);
+      else files.set(change.path, { mode: change.mode, content: new Uint8Array(change.content) });
+    }
+    const message = input.message.endsWith('\n') ? input.message : `${input.message}\n`;
+    const commit = repo.store(files, [input.parent], message, input.author, input.committer ?? input.author);
+    this.cached.get(repositoryId(url))!.add(commit);
+    this.created.add(commit);
+    return { commit, tree: repo.commits.get(commit)!.info.tree };
+  }
+
+  async push(url: string, input: PushInput): Promise<{ previous: Oid | null }> {
+    const source = this.known(url);
+    const remote = this.known(input.remote);
+    this.fetched(url, input.commit);
+    this.pushes.push({ url, ...clone(input) });
+    this.beforePush?.(url, input);
+    const ref = `refs/heads/${input.branch}`;
+    const current = remote.refs.get(ref) ?? null;
+    if (current === input.commit) return { previous: current };
+    if (!input.force) {
+      if (input.expect !== undefined && current !== input.expect) {
+        throw new ForgeError('E_PUSH_REJECTED', `Branch ${input.branch} of ${input.remote} is at ${current ?? 'nothing'}, not at ${input.expect ?? 'nothing'}.`, {
+          data: { repository: input.remote, branch: input.branch },
+        });
+      }
+      if (input.expect === undefined && current !== null && !this.descends(source, input.commit, current)) {
+        throw new ForgeError('E_PUSH_REJECTED', `Branch ${input.branch} of ${input.remote} is at ${current}: not a fast-forward.`, {
+          data: { repository: input.remote, branch: input.branch },
+        });
+      }
+    }
+    // As the real adapter: the commit and the commits createCommit made under it are sent; the
+    // remote must have the rest already.
+    const send: Oid[] = [];
+    for (let next: Oid | undefined = input.commit; next !== undefined && !remote.commits.has(next); ) {
+      if (next !== input.commit && !this.created.has(next)) {
+        throw new ForgeError('E_PUSH_REJECTED', `${input.remote} refused the update of ${input.branch} (missing necessary objects).`, {
+          data: { repository: input.remote, branch: input.branch },
+        });
+      }
+      send.push(next);
+      next = source.commits.get(next)!.info.parents[0];
+    }
+    for (const oid of send) remote.commits.set(oid, source.commits.get(oid)!);
+    remote.refs.set(ref, input.commit);
+    return { previous: current };
+  }
+
+  private descends(repo: FakeRepository, commit: Oid, ancestor: Oid): boolean {
+    const queue = [commit];
+    while (queue.length > 0) {
+      const oid = queue.shift()!;
+      if (oid === ancestor) return true;
+      queue.push(...(repo.commits.get(oid)?.info.parents ?? []));
+    }
+    return false;
+  }
 }
 
 function count(map: Map<string, number>, repository?: string): number {
@@ -319,15 +421,29 @@ export class FakeWorktree implements WorktreePort {
     return f ? new Uint8Array(f.content) : null;
   }
 
+  /**
+   * As the real worktree: deletes first, then writes; a write replaces a folder at its path, a
+   * delete takes everything under the path, and a file where a folder must go is E_NAME_CLASH.
+   */
   async apply(dest: string, changes: FileChange[]): Promise<void> {
-    for (const change of changes) {
+    const ordered = [...changes.filter((c) => c.action === 'delete'), ...changes.filter((c) => c.action === 'write')];
+    for (const change of ordered) {
       if (this.crashAfterWrites !== undefined && this.writes >= this.crashAfterWrites) {
         throw new Error(`simulated crash after ${this.writes} write(s)`);
       }
       this.writes++;
       const path = `${dest}/${change.path}`;
-      if (change.action === 'delete') this.store.delete(path);
-      else this.store.set(path, { mode: change.mode, content: new Uint8Array(change.content) });
+      for (const key of [...this.store.keys()]) if (key.startsWith(`${path}/`)) this.store.delete(key);
+      if (change.action === 'delete') {
+        this.store.delete(path);
+        continue;
+      }
+      const parts = path.split('/');
+      for (let i = 1; i < parts.length; i++) {
+        const folder = parts.slice(0, i).join('/');
+        if (this.store.has(folder)) throw new ForgeError('E_NAME_CLASH', `${folder} is a file where component ${dest} needs a folder.`);
+      }
+      this.store.set(path, { mode: change.mode, content: new Uint8Array(change.content) });
     }
   }
 
@@ -389,6 +505,42 @@ export class FakeManifestStore implements ManifestStore {
   async remove(name: string): Promise<void> {
     this.writes++;
     this.components = this.components.filter((c) => c.name !== name);
+  }
+  /** forge.yaml's "text" in the fake: the specs as JSON, in order. */
+  async text(): Promise<string | null> {
+    return this.present ? FakeManifestStore.render(this.components) : null;
+  }
+  async writeText(text: string): Promise<void> {
+    this.writes++;
+    this.present = true;
+    this.components = FakeManifestStore.parse(text);
+  }
+  async upserted(spec: Omit<ComponentSpec, 'line'>): Promise<string> {
+    const list = clone(this.components);
+    const entry: ComponentSpec = { ...clone(spec), line: 0 };
+    const i = list.findIndex((c) => c.name === spec.name);
+    if (i >= 0) list[i] = entry;
+    else list.push(entry);
+    return FakeManifestStore.render(list);
+  }
+  async removed(name: string): Promise<string> {
+    if (!this.components.some((c) => c.name === name)) throw new ForgeError('E_UNKNOWN_COMPONENT', `Component '${name}' is not in forge.yaml.`);
+    return FakeManifestStore.render(this.components.filter((c) => c.name !== name));
+  }
+  async restored(name: string, from: string): Promise<string> {
+    const old = FakeManifestStore.parse(from);
+    const at = old.findIndex((c) => c.name === name);
+    if (at < 0) throw new Error(`fake manifest: no '${name}' in the text to restore from`);
+    const list = clone(this.components).filter((c) => c.name !== name);
+    const anchor = old.slice(0, at).map((c) => c.name).reverse().map((n) => list.findIndex((c) => c.name === n)).find((i) => i >= 0) ?? -1;
+    list.splice(anchor + 1, 0, old[at]!);
+    return FakeManifestStore.render(list);
+  }
+  static render(components: ComponentSpec[]): string {
+    return `${JSON.stringify(components.map(({ line: _line, ...rest }) => rest))}\n`;
+  }
+  static parse(text: string): ComponentSpec[] {
+    return (JSON.parse(text) as Omit<ComponentSpec, 'line'>[]).map((c, i) => ({ ...c, line: i + 1 }));
   }
 }
 
@@ -470,6 +622,27 @@ export class FakeStateStore implements StateStore {
   async setPending(op: PendingOperation | null) {
     this.pendingOp = clone(op);
   }
+  /** Number of apply() calls (each is one write of the real state file). */
+  applies = 0;
+  async apply(changes: readonly StateChange[], pending?: PendingOperation | null) {
+    this.applies++;
+    const state: State = {
+      version: 2,
+      conflicts: this.conflictSets,
+      stashes: this.stashList,
+      history: this.historyList,
+      forks: this.forkList,
+      pullRequests: this.prList,
+      pending: this.pendingOp,
+    };
+    for (const change of changes) applyChange(state, clone(change));
+    this.conflictSets = state.conflicts;
+    this.stashList = state.stashes;
+    this.historyList = state.history;
+    this.forkList = state.forks;
+    this.prList = state.pullRequests;
+    if (pending !== undefined) this.pendingOp = clone(pending);
+  }
 }
 
 export class FakeBlobStore implements BlobStore {
@@ -489,10 +662,17 @@ export class FakeBlobStore implements BlobStore {
 export class FakeTreeIndex implements TreeIndex {
   readonly trees = new Map<string, Snapshot>();
   async get(tree: string): Promise<Snapshot | null> {
+    if (tree === EMPTY_TREE) return { tree, files: [] };
     return clone(this.trees.get(tree) ?? null);
   }
   async put(snapshot: Snapshot): Promise<void> {
     this.trees.set(snapshot.tree, clone(snapshot));
+  }
+  async putFiles(files: readonly FileEntry[]): Promise<string> {
+    const sorted = [...files].sort((a, b) => comparePaths(a.path, b.path));
+    const tree = snapshotFromFiles(sorted);
+    this.trees.set(tree, clone({ tree, files: sorted }));
+    return tree;
   }
 }
 

@@ -68,7 +68,7 @@ describe('start-up loads only what the command needs', () => {
   it('every command file is a command of the bundle', async () => {
     const meta = await metafile();
     const entry = Object.keys(meta.inputs).find((input) => input.endsWith('forge-entry.ts'))!;
-    const commands = meta.inputs[entry]!.imports.filter((e) => e.kind === 'require-call').map((e) => e.path).sort();
+    const commands = meta.inputs[entry]!.imports.filter((e) => e.kind === 'require-call' && e.path.startsWith('src/commands/')).map((e) => e.path).sort();
     const files: string[] = [];
     const walk = async (dir: string): Promise<void> => {
       for (const entry of await readdir(join(root, dir), { withFileTypes: true })) {
@@ -78,6 +78,16 @@ describe('start-up loads only what the command needs', () => {
     };
     await walk('src/commands');
     expect(commands).toEqual(files.sort());
+  });
+
+  it('the help class and hooks package.json names are the bundle\'s own modules, so they share its oclif', async () => {
+    const pjson = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { oclif: { helpClass?: string; hooks?: Record<string, string | string[]> } };
+    const paths = [pjson.oclif.helpClass, ...Object.values(pjson.oclif.hooks ?? {}).flat()].filter((p): p is string => typeof p === 'string');
+    expect(paths.length).toBeGreaterThan(0);
+    for (const path of paths) {
+      const shim = await readFile(join(root, path), 'utf8');
+      expect(shim).toMatch(/forge\.cjs"\)\.MODULES\[/);
+    }
   });
 });
 
