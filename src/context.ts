@@ -1,10 +1,12 @@
-// The one place that builds real adapters. Everything is lazy where it can
-// be: `status --offline` never builds the git adapter (nor, later, Octokit).
+// The one place that builds real adapters. Everything is lazy where it can be: `status
+// --offline` never builds the git adapter, and a pull that finds nothing moved upstream lists refs
+// without loading isomorphic-git.
 
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ForgeError, registerSecret } from './errors.js';
+import { createLazyGitAdapter } from './git/lazy-adapter.js';
 import { createWorktree } from './git/worktree.js';
 import { createBlobStore } from './store/blobs.js';
 import { checkForgeDir } from './store/forge-dir.js';
@@ -57,7 +59,6 @@ export interface ContextOptions {
 }
 
 export async function buildContext(options: ContextOptions): Promise<EngineContext> {
-  const adapter = options.offline ? null : await import('./git/git-adapter.js');
   const { root, env } = options;
   const forgeDir = join(root, '.forge');
   const token = tokenFrom(env);
@@ -74,8 +75,9 @@ export async function buildContext(options: ContextOptions): Promise<EngineConte
     trees,
     worktree: createWorktree({ root, statCacheDir: join(forgeDir, 'stat-cache') }),
     git: () => {
-      if (!adapter) throw new ForgeError('E_INTERNAL', 'This command works offline, yet it needed an upstream repository.', { hint: 'Report this; run the command without --offline meanwhile.' });
-      git ??= adapter.createGitAdapter({
+      if (options.offline) throw new ForgeError('E_INTERNAL', 'This command works offline, yet it needed an upstream repository.', { hint: 'Report this; run the command without --offline meanwhile.' });
+      // Ref listing needs no library; the rest of the adapter (isomorphic-git) loads on first use.
+      git ??= createLazyGitAdapter({
         cacheDir: cacheDirFrom(env),
         ...(token ? { token } : {}),
         nativeGit: env.FORGE_NATIVE_GIT === '0' ? false : 'auto',

@@ -18,6 +18,7 @@ import type { Want } from '../core/ports.js';
 import type { Oid } from '../core/model.js';
 import { repositoryId } from '../core/repository.js';
 import { displayRepository, isMissingObject } from './git-errors.js';
+import { checkRepositoryUrl } from './repository-url.js';
 
 export interface CacheRepo {
   url: string;
@@ -59,23 +60,7 @@ export function createCacheRepos(cacheDir: string): CacheRepos {
   const repos = new Map<string, CacheRepo>();
   return {
     get(url) {
-      let parsed: URL;
-      try {
-        parsed = new URL(url);
-      } catch {
-        throw new ForgeError('E_BAD_REPOSITORY', `"${url}" is not a repository URL.`, { data: { repository: url } });
-      }
-      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-        throw new ForgeError('E_BAD_REPOSITORY', `${displayRepository(url)} is not an http(s) repository URL.`, {
-          data: { repository: displayRepository(url) },
-        });
-      }
-      if (parsed.username || parsed.password) {
-        throw new ForgeError('E_BAD_REPOSITORY', `${displayRepository(url)} carries credentials in its URL.`, {
-          hint: 'Remove them from the URL and set GH_TOKEN instead.',
-          data: { repository: displayRepository(url) },
-        });
-      }
+      checkRepositoryUrl(url);
       const key = repositoryId(url);
       let repo = repos.get(key);
       if (!repo) {

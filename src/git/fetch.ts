@@ -10,12 +10,12 @@
 import fs from 'node:fs';
 import * as git from 'isomorphic-git';
 import { ForgeError } from '../errors.js';
-import type { RemoteRef, RemoteRefs, Want } from '../core/ports.js';
+import type { RemoteRefs, Want } from '../core/ports.js';
 import type { Oid } from '../core/model.js';
-import { comparePaths } from '../core/paths.js';
 import { type CacheRepo, type CacheRepos, hasCommitIn, isEmptyCache, isShallow, LAST_REF, missingOf, serialized } from './cache-repo.js';
 import { withCacheLock } from './cache-lock.js';
 import { translateRemoteError } from './git-errors.js';
+import { lsRemote } from './ls-remote.js';
 import { nativeFetch } from './native-git.js';
 import type { Transport } from './transport.js';
 
@@ -35,36 +35,16 @@ interface FetchOutcome {
   lastError?: unknown;
 }
 
+/** The refs of the repository, in one GET (ls-remote.ts: no isomorphic-git needed). */
 export async function listRemoteRefs(ctx: FetchContext, repo: CacheRepo): Promise<RemoteRefs> {
-  let served;
-  try {
-    served = await git.listServerRefs({
-      http: ctx.transport.http(repo),
-      url: repo.url,
-      headers: ctx.transport.headers(),
-      // Protocol v1: one GET carries refs, peeled tags and HEAD's target; v2 needs a second
-      // round trip (ls-refs) for the same answer.
-      protocolVersion: 1,
-      symrefs: true,
-      peelTags: true,
-      ...ctx.transport.auth(repo.url),
-    });
-  } catch (error) {
-    throw translateRemoteError(error, repo.url);
-  }
-  const refs: RemoteRef[] = [];
-  let head: string | null = null;
-  for (const ref of served) {
-    if (ref.ref.endsWith('^{}')) continue;
-    if (ref.ref === 'HEAD') {
-      if (ref.target) head = ref.target;
-    } else if (!ref.ref.startsWith('refs/heads/') && !ref.ref.startsWith('refs/tags/')) {
-      continue;
-    }
-    refs.push({ name: ref.ref, commit: ref.peeled ?? ref.oid });
-  }
-  refs.sort((a, b) => comparePaths(a.name, b.name));
-  return { refs, head };
+  const token = ctx.transport.tokenFor(repo.url);
+  const onRequest = ctx.transport.onRequest;
+  return lsRemote(repo.url, {
+    ...(token ? { token } : {}),
+    headers: ctx.transport.headers(),
+    timeoutMs: ctx.transport.timeoutMs,
+    ...(onRequest ? { onRequest: (e: { method: string; url: string }) => onRequest({ repository: repo.repository, ...e, transport: 'isomorphic-git' }) } : {}),
+  });
 }
 
 export async function ensureCommits(ctx: FetchContext, repo: CacheRepo, wants: Want[], options: { deep?: boolean }): Promise<{ fetched: boolean }> {

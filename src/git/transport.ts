@@ -5,6 +5,7 @@ import * as git from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
 import type { Oid } from '../core/model.js';
 import type { CacheRepo } from './cache-repo.js';
+import { sendsToken } from './ls-remote.js';
 
 export interface GitRequestEvent {
   repository: string;
@@ -43,14 +44,11 @@ export interface Transport {
   exchange(repo: CacheRepo, request: { method: 'GET' | 'POST'; url: string; headers?: Record<string, string>; body?: Buffer }): Promise<{ headers: Record<string, string>; body: Buffer }>;
   userAgent: string | undefined;
   onRequest: ((event: GitRequestEvent) => void) | undefined;
+  /** Time allowed until a server starts answering a request (ms). */
+  timeoutMs: number;
 }
 
-/** The token goes over https, or plain http to this machine (the loopback test and demo servers). */
-export function sendsToken(url: string): boolean {
-  const parsed = new URL(url);
-  if (parsed.protocol === 'https:') return true;
-  return parsed.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
-}
+export { sendsToken };
 
 export function createTransport(options: TransportOptions): Transport {
   const timeoutMs = options.requestTimeoutMs ?? 60_000;
@@ -109,6 +107,7 @@ export function createTransport(options: TransportOptions): Transport {
     },
     userAgent: options.userAgent,
     onRequest: options.onRequest,
+    timeoutMs,
   };
 }
 
