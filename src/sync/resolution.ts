@@ -70,6 +70,21 @@ export class RemoteView {
     return found;
   }
 
+  /**
+   * Starts listing every repository at once: the solver asks for them one by one, and six
+   * repositories listed in turn took six round trips where native git's ls-remotes take one.
+   * A failure surfaces where a listing is awaited, as before; one never awaited stays silent.
+   */
+  prefetch(repositories: Iterable<string>): void {
+    for (const repository of repositories) {
+      try {
+        this.listRefs(repository).catch(() => undefined);
+      } catch {
+        // An invalid repository fails again, with its message, where it is used.
+      }
+    }
+  }
+
   /** The newest commit a selector allows, without fetching. */
   async newestAllowed(
     repository: string,
@@ -207,6 +222,7 @@ export async function resolveGraph(
   lock: Lockfile,
   options: ResolveOptions,
 ): Promise<Resolution> {
+  view.prefetch([...manifest.components.map((spec) => spec.repository), ...Object.values(lock.components).map((entry) => entry.repository)]);
   const infos = new Map<string, KeyInfo>();
   const hold = options.hold ?? new Set<string>();
   const isUnlocked = (name: string) => !hold.has(name) && (options.unlock === 'all' || options.unlock.has(name));
