@@ -73,7 +73,7 @@ export async function buildContext(options: ContextOptions): Promise<EngineConte
     state: createStateStore(forgeDir, { trees, blobs }),
     blobs,
     trees,
-    worktree: createWorktree({ root, statCacheDir: join(forgeDir, 'stat-cache') }),
+    worktree: createWorktree({ root, statCacheDir: join(forgeDir, 'stat-cache'), stagingDir: join(forgeDir, 'staging') }),
     git: () => {
       if (options.offline) throw new ForgeError('E_INTERNAL', 'This command works offline, yet it needed an upstream repository.', { hint: 'Report this; run the command without --offline meanwhile.' });
       // Ref listing needs no library; the rest of the adapter (isomorphic-git) loads on first use.

@@ -36,5 +36,10 @@ export function createLazyGitAdapter(options: GitAdapterOptions): GitPort {
     readCommit: async (...args) => (await adapter()).readCommit(...args),
     createCommit: async (...args) => (await adapter()).createCommit(...args),
     push: async (...args) => (await adapter()).push(...args),
+    exportFolders: async (url, commit, paths, into) => {
+      const port = await adapter();
+      if (!port.exportFolders) throw new Error('the git adapter cannot export folders');
+      return port.exportFolders(url, commit, paths, into);
+    },
   };
 }

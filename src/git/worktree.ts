@@ -14,11 +14,11 @@
 //   (E_PATH_ESCAPES).
 
 import { randomBytes } from 'node:crypto';
-import fs, { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import fs, { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync } from 'node:fs';
 import { lstat, mkdir, open, readFile, readlink, rename, rm, rmdir, symlink, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ForgeError } from '../errors.js';
-import type { WorktreePort } from '../core/ports.js';
+import type { FolderSource, WorktreePort } from '../core/ports.js';
 import { EMPTY_TREE, type FileEntry, type FileMode, type Oid, type Snapshot } from '../core/model.js';
 import { blobOid, snapshotFromFiles } from './tree-hash.js';
 import { createStatCache, entryOf, gitModeOf, unchanged } from './stat-cache.js';
@@ -29,6 +29,8 @@ export interface WorktreeOptions {
   root: string;
   /** The stat cache's folder (e.g. .forge/stat-cache); without one, the cache lasts as long as the worktree object. */
   statCacheDir?: string;
+  /** Where install() writes a folder before moving it into place (e.g. .forge/staging); default: beside the folder. */
+  stagingDir?: string;
 }
 
 export interface WorktreeStats {
@@ -325,6 +327,172 @@ export function createWorktree(options: WorktreeOptions): Worktree {
     recordApplied(destAbs, changes);
   }
 
+  // --- install ---------------------------------------------------------------------
+
+  /** Regular files and symlinks under `folder` (absolute), as scan() sees them. */
+  function filesUnder(folder: string): { abs: string; path: string }[] {
+    const found: { abs: string; path: string }[] = [];
+    const walk = (at: string, prefix: string): void => {
+      for (const entry of readdirSync(at, { withFileTypes: true })) {
+        const abs = `${at}/${entry.name}`;
+        const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+        if (entry.isDirectory()) walk(abs, path);
+        else found.push({ abs, path });
+      }
+    };
+    walk(folder, '');
+    return found;
+  }
+
+  let stagingCleared = false;
+
+  /** A new, empty staging folder on the same file system as `destAbs` when `beside`. */
+  function stagingFolder(destAbs: string, beside: boolean): string {
+    const name = `.forge-staging-${randomBytes(6).toString('hex')}`;
+    if (beside || !options.stagingDir) return join(dirname(destAbs), name);
+    if (!stagingCleared) {
+      // What an interrupted install left (the workspace lock keeps two writers apart).
+      rmSync(options.stagingDir, { recursive: true, force: true });
+      stagingCleared = true;
+    }
+    mkdirSync(options.stagingDir, { recursive: true });
+    return join(options.stagingDir, name);
+  }
+
+  function mismatch(dest: string, what: string): ForgeError {
+    return new ForgeError('E_INTERNAL', `The files written for ${dest} are not the upstream tree: ${what}.`, {
+      hint: 'Nothing was moved into place; run the command again with FORGE_NATIVE_GIT=0 and report this.',
+    });
+  }
+
+  interface Batch {
+    /** The staging folder the batch was written into. */
+    root: string;
+    /** Folders of the batch not moved into place yet. */
+    left: number;
+  }
+  interface Staged {
+    batch: Batch;
+    /** The folder to move into place (inside batch.root). */
+    folder: string;
+    entries: Map<string, ReturnType<typeof entryOf>>;
+  }
+  /** Folders written ahead by stage(), by absolute dest. */
+  const staged = new Map<string, Promise<Staged>>();
+
+  /** Checks a written folder: exactly the listed files, each with its type and mode. */
+  function check(dest: string, folder: string, source: FolderSource): Map<string, ReturnType<typeof entryOf>> {
+    const expected = new Map(source.files.files.map((f) => [f.path, f]));
+    const found = lstatSync(folder, { throwIfNoEntry: false })?.isDirectory() ? filesUnder(folder) : [];
+    if (found.length !== expected.size) throw mismatch(dest, `${found.length} files where the tree has ${expected.size}`);
+    const entries = new Map<string, ReturnType<typeof entryOf>>();
+    for (const { abs, path } of found) {
+      const want = expected.get(path);
+      if (!want) throw mismatch(dest, `${path} is not in the tree`);
+      let info = lstatSync(abs);
+      if (want.mode === '120000' ? !info.isSymbolicLink() : !info.isFile()) throw mismatch(dest, `${path} is not a ${want.mode === '120000' ? 'symbolic link' : 'file'}`);
+      if (want.mode !== '120000' && gitModeOf(info.mode) !== want.mode) {
+        // The umask dropped an exec bit (or added one): as apply() writes it.
+        chmodSync(abs, want.mode === '100755' ? 0o755 : 0o644);
+        info = lstatSync(abs);
+      }
+      entries.set(path, entryOf(info, want.oid));
+    }
+    return entries;
+  }
+
+  const segments = (path: string) => path.split('/').filter(Boolean);
+
+  /** Writes the sources (of one group, folders not overlapping) in one go into a new staging folder, and checks each. */
+  async function writeBatch(folders: readonly { dest: string; destAbs: string; source: FolderSource }[], beside: boolean): Promise<Map<string, Staged>> {
+    const first = folders[0]!;
+    // Beside the folder means inside its parent: never through a symlink.
+    if (beside || !options.stagingDir) await realFolders(dirname(first.destAbs), first.dest, true, new Set());
+    const root = stagingFolder(first.destAbs, beside);
+    mkdirSync(root, { recursive: true });
+    try {
+      await first.source.write(root, folders.map((f) => f.source.path));
+      const batch: Batch = { root, left: folders.length };
+      const out = new Map<string, Staged>();
+      for (const f of folders) {
+        const folder = join(root, ...segments(f.source.path));
+        out.set(f.destAbs, { batch, folder, entries: check(f.dest, folder, f.source) });
+      }
+      return out;
+    } catch (error) {
+      rmSync(root, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Splits folders into batches: one commit of one repository each, no two upstream folders nested or equal. */
+  function batches<T extends { source: FolderSource }>(folders: readonly T[]): T[][] {
+    const out: { group: string; members: T[] }[] = [];
+    const overlaps = (a: string, b: string) => {
+      const x = `${segments(a).join('/')}/`;
+      const y = `${segments(b).join('/')}/`;
+      return x === '/' || y === '/' || x.startsWith(y) || y.startsWith(x);
+    };
+    for (const f of folders) {
+      const home = out.find((b) => b.group === f.source.group && !b.members.some((m) => overlaps(m.source.path, f.source.path)));
+      if (home) home.members.push(f);
+      else out.push({ group: f.source.group, members: [f] });
+    }
+    return out.map((b) => b.members);
+  }
+
+  async function stage(folders: readonly { dest: string; source: FolderSource }[]): Promise<void> {
+    const located = folders.map((f) => ({ ...f, destAbs: inside(f.dest) }));
+    const pending: Promise<unknown>[] = [];
+    for (const batch of batches(located)) {
+      const written = writeBatch(batch, false);
+      for (const f of batch) {
+        const one = written.then((all) => all.get(f.destAbs)!);
+        one.catch(() => undefined); // awaited below and by install()
+        staged.set(f.destAbs, one);
+      }
+      pending.push(written);
+    }
+    await Promise.all(pending);
+  }
+
+  async function install(dest: string, source: FolderSource): Promise<void> {
+    const destAbs = inside(dest);
+    if (destAbs === root) throw new ForgeError('E_PATH_ESCAPES', 'Refusing to install a component over the repository root.', { data: { path: dest } });
+    const alone = async (beside: boolean) => (await writeBatch([{ dest, destAbs, source }], beside)).get(destAbs)!;
+    let ready = staged.get(destAbs) ?? alone(false);
+    staged.delete(destAbs);
+    let { batch, folder, entries } = await ready;
+    try {
+      await realFolders(dirname(destAbs), dest, true, new Set());
+      const existing = lstatSync(destAbs, { throwIfNoEntry: false });
+      if (existing) {
+        if (existing.isSymbolicLink()) throw symlinkError(destAbs, dest);
+        if (!existing.isDirectory()) throw new ForgeError('E_NAME_CLASH', `${dest} is a file where component ${dest} needs a folder.`, { data: { path: dest } });
+        if (filesUnder(destAbs).length > 0) throw new ForgeError('E_INTERNAL', `${dest} is not empty any more; forge only installs into an empty folder.`, { hint: 'Run the command again.' });
+        rmSync(destAbs, { recursive: true });
+      }
+      try {
+        renameSync(folder, destAbs);
+      } catch (error) {
+        if (errnoCode(error) !== 'EXDEV') throw error;
+        // .forge/ is on another file system than the folder: stage beside it instead.
+        if (--batch.left === 0) rmSync(batch.root, { recursive: true, force: true });
+        ready = alone(true);
+        ({ batch, folder, entries } = await ready);
+        renameSync(folder, destAbs);
+      }
+    } finally {
+      if (--batch.left === 0) rmSync(batch.root, { recursive: true, force: true });
+    }
+    // As apply() does: what was written goes into the stat cache, saved by flush().
+    const key = folderKey(destAbs);
+    const cache = statCache.folder(key);
+    cache.entries = entries;
+    cache.tree = null;
+    statCache.touch(key);
+  }
+
   async function removeFolder(dest: string): Promise<void> {
     const destAbs = inside(dest);
     if (destAbs === root) {
@@ -442,6 +610,8 @@ export function createWorktree(options: WorktreeOptions): Worktree {
     readFile: edge('read', readFileAt),
     apply: edge('write', apply),
     removeFolder: edge('write', removeFolder),
+    install: edge('write', install),
+    stage: edge('write', stage),
     flush,
     commitsTouching,
     stats: () => ({ ...counters }),

@@ -52,6 +52,7 @@ export async function applyPlan(ctx: EngineContext, plan: PullPlan, options: App
       dest: c.dest,
       current: c.local,
       changes: c.action === 'remove' ? (options.keepFiles ? [] : 'remove') : c.changes,
+      ...(c.source ? { source: c.source } : {}),
       backupAll: c.action === 'stash',
     });
     prepared.push({ plan: c, folder });

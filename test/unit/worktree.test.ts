@@ -378,3 +378,76 @@ describe('commitsTouching', () => {
     expect(await createWorktree({ root }).commitsTouching('c', '2000-01-01T00:00:00Z')).toEqual([]);
   });
 });
+
+describe('install', () => {
+  const files = (entries: [string, FileEntry['mode'], string][]): FileEntry[] => entries.map(([path, mode, content]) => ({ path, mode, oid: blobOid(content) }));
+  const source = (list: FileEntry[], write: (into: string) => Promise<void>, path = 'up') => ({
+    files: { tree: snapshotFromFiles(list), files: list },
+    path,
+    group: 'g',
+    write: async (into: string, paths: readonly string[]) => {
+      expect(paths).toEqual([path]);
+      await write(join(into, path));
+    },
+  });
+
+  it('moves a staged folder into place, sets exec bits as the tree says, and leaves nothing staged', async () => {
+    const root = await tempDir();
+    const stagingDir = join(root, '.forge/staging');
+    const worktree = createWorktree({ root, statCacheDir: join(root, '.forge/stat-cache'), stagingDir });
+    const list = files([['a.txt', '100644', 'a'], ['bin/run', '100755', 'run'], ['link', '120000', 'a.txt']]);
+    await worktree.install('vendor/c', source(list, async (into) => {
+      await put(into, { 'a.txt': 'a', 'bin/run': { content: 'run', mode: 0o644 }, link: { content: 'a.txt', link: true } });
+    }));
+    expect((await stat(join(root, 'vendor/c/bin/run'))).mode & 0o777).toBe(0o755);
+    expect(await worktree.scan('vendor/c')).toEqual({ tree: snapshotFromFiles(list), files: list });
+    expect(await readdir(stagingDir)).toEqual([]);
+    await worktree.flush();
+    const reader = createWorktree({ root, statCacheDir: join(root, '.forge/stat-cache') });
+    await ageFilesBehindCache(join(root, '.forge/stat-cache'));
+    expect((await reader.scan('vendor/c')).tree).toBe(await gitTree(root, 'vendor/c'));
+    expect(reader.stats()).toEqual({ hashed: 0, cached: 3 });
+  });
+
+  it('stages several folders of one group in one write, then installs each', async () => {
+    const root = await tempDir();
+    const worktree = createWorktree({ root, stagingDir: join(root, '.forge/staging') });
+    const writes: (readonly string[])[] = [];
+    const one = files([['x', '100644', 'x']]);
+    const src = (path: string) => ({
+      files: { tree: snapshotFromFiles(one), files: one },
+      path,
+      group: 'repo@c1',
+      write: async (into: string, paths: readonly string[]) => {
+        writes.push(paths);
+        for (const p of paths) await put(join(into, p), { x: 'x' });
+      },
+    });
+    const folders = [{ dest: 'v/a', source: src('lib/a') }, { dest: 'v/b', source: src('lib/b') }, { dest: 'v/c', source: src('lib') }];
+    await worktree.stage(folders);
+    expect(writes).toEqual([['lib/a', 'lib/b'], ['lib']]); // nested upstream folders never share a write
+    for (const f of folders) await worktree.install(f.dest, f.source);
+    for (const dest of ['v/a', 'v/b', 'v/c']) expect(await readFile(join(root, dest, 'x'), 'utf8')).toBe('x');
+    expect(await readdir(join(root, '.forge/staging'))).toEqual([]);
+  });
+
+  it('refuses what is not exactly the tree, and a symlinked parent, moving nothing into place', async () => {
+    const root = await tempDir();
+    const outside = await tempDir();
+    const worktree = createWorktree({ root, stagingDir: join(root, '.forge/staging') });
+    const list = files([['a.txt', '100644', 'a']]);
+    const extra = await caught(worktree.install('vendor/c', source(list, (into) => put(into, { 'a.txt': 'a', 'b.txt': 'b' }))));
+    expect(extra.code).toBe('E_INTERNAL');
+    const missing = await caught(worktree.install('vendor/c', source(list, async (into) => mkdir(into, { recursive: true }).then(() => undefined))));
+    expect(missing.code).toBe('E_INTERNAL');
+    await expect(lstat(join(root, 'vendor/c'))).rejects.toThrow();
+    await symlink(outside, join(root, 'linked'));
+    const viaLink = await caught(worktree.install('linked/c', source(list, (into) => put(into, { 'a.txt': 'a' }))));
+    expect(viaLink.code).toBe('E_SYMLINK');
+    expect(await readdir(outside)).toEqual([]);
+    await put(root, { 'taken/file.txt': 'mine' });
+    const notEmpty = await caught(worktree.install('taken', source(list, (into) => put(into, { 'a.txt': 'a' }))));
+    expect(notEmpty.code).toBe('E_INTERNAL');
+    expect(await readFile(join(root, 'taken/file.txt'), 'utf8')).toBe('mine');
+  });
+});
