@@ -184,4 +184,31 @@ describe('pull: talking to upstreams', () => {
     expect(result.plan.components.map((c) => c.action)).toEqual(['no-op', 'no-op', 'no-op']);
     expect(most).toBe(names.length);
   });
+
+  it('fetches the new components of every repository at once on a cold pull, not one repository after the other', async () => {
+    const world = makeWorld();
+    const names = ['github.com/acme/one', 'github.com/acme/two', 'github.com/acme/three'];
+    for (const [i, name] of names.entries()) world.upstream.repo(name).commit({ files: { [`c${i}/x.txt`]: `${i}\n` }, tag: 'v1.0.0' });
+    world.manifest.seed(names.map((name, i) => spec(`c${i}`, name, { path: `c${i}`, version: '^1.0.0' })));
+    let inFlight = 0;
+    let most = 0;
+    let release: () => void = () => {};
+    const allAsked = new Promise<void>((resolve) => (release = resolve));
+    const ensure = world.upstream.ensureCommits.bind(world.upstream);
+    const git = Object.assign(Object.create(world.upstream) as typeof world.upstream, {
+      ensureCommits: async (...args: Parameters<typeof ensure>) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        if (inFlight === names.length) release();
+        await Promise.race([allAsked, new Promise((resolve) => setTimeout(resolve, 200))]);
+        inFlight--;
+        return ensure(...args);
+      },
+    });
+    const result = await pull(makeContext(world, { git: () => git }), { names: [], strategy: null, dryRun: false });
+    expect(result.plan.components.map((c) => c.action)).toEqual(['install', 'install', 'install']);
+    expect(most).toBe(names.length);
+    for (const name of names) expect(world.upstream.fetchCount(name)).toBe(1);
+  });
 });
+
