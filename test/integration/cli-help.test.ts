@@ -68,6 +68,13 @@ describe.concurrent('help', () => {
     }
   });
 
+  it('forge help help and forge help version show those commands’ help', async () => {
+    const [help, version] = await Promise.all([run('help', 'help'), run('help', 'version')]);
+    expect(help.stdout).toMatch(/^Show help for forge, a topic or a command\./);
+    expect(help.stdout).toContain('$ forge help [COMMAND...]');
+    expect(version.stdout).toMatch(/^Show the version of forge/);
+  });
+
   it('forge help --json describes every command, its arguments and flags', async () => {
     const r = await run('help', '--json');
     expect(r.code).toBe(0);
