@@ -39,8 +39,11 @@ export default class Pull extends ForgeCommand {
         if (!this.quiet || workLeft || flags['dry-run']) printPlan(this, result.plan, { dryRun: flags['dry-run'] });
         if (result.blocked.length) printBlocked(this, result.plan);
         const active = result.plan.components.filter((c) => c.action !== 'no-op' && c.action !== 'blocked');
-        if (!flags['dry-run'] && result.blocked.length === 0 && result.conflicted.length === 0) {
-          this.note(active.length ? `${this.c('green', '✓')} ${active.length === 1 ? 'Component updated successfully' : `${active.length} components updated`}` : 'Already up to date.');
+        if (!flags['dry-run'] && result.conflicted.length === 0) {
+          const updated = active.length === 1 ? 'Component updated successfully' : `${active.length} components updated`;
+          if (result.blocked.length === 0) this.note(active.length ? `${this.c('green', '✓')} ${updated}` : 'Already up to date.');
+          else if (active.length) this.note(`${this.c('green', '✓')} ${updated}; not updated: ${result.blocked.join(', ')}`);
+          else this.say(`Nothing changed: ${result.blocked.join(', ')} ${result.blocked.length === 1 ? 'is' : 'are'} blocked.`);
         }
         if (flags['dry-run'] && active.length === 0 && result.blocked.length === 0) this.note('Already up to date.');
       }
