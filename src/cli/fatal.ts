@@ -3,6 +3,7 @@
 // (forge's own ExitError included) leaves with its code. Loaded only when something was thrown.
 
 import { Config, Errors, type Command } from '@oclif/core';
+import { fileURLToPath } from 'node:url';
 import { ForgeError, toForgeError } from '../errors.js';
 import { jsonRequested, writeError } from './error-output.js';
 import { colorEnabled } from './terminal.js';
@@ -37,7 +38,7 @@ async function commandShape(e: Thrown, argv: string[], dir: string | URL): Promi
   const context = e.parse?.input?.context;
   if (context?.id && context.ctor) return { id: context.id.split(':').join(' '), args: context.ctor.args, flags: context.ctor.flags, strict: context.ctor.strict };
   try {
-    const config = await Config.load(dir instanceof URL ? dir.pathname : dir.startsWith('file:') ? new URL(dir).pathname : dir);
+    const config = await Config.load(dir instanceof URL || dir.startsWith('file:') ? fileURLToPath(dir) : dir);
     const words: string[] = [];
     for (const arg of argv) {
       if (arg.startsWith('-')) break;
