@@ -53,6 +53,11 @@ if (cachedData === undefined || script.cachedDataRejected) {
   }
 }
 
-// oclif finds package.json by walking up from `dir`; from the bundle, not from bin/, which has
-// its own package.json.
-mod.exports.execute({ dir: bundle });
+// oclif finds package.json by walking up from `dir`: from the bundle, not from bin/, which has
+// its own package.json. Every error no command rendered (a plugin's command, oclif itself) leaves
+// in forge's one style through the last catch (src/cli/fatal.ts), loaded only then.
+const forge = mod.exports;
+forge
+  .run(process.argv.slice(2), bundle)
+  .then(() => forge.flush())
+  .catch((error) => forge.loadFatal().handleFatal(error, bundle));

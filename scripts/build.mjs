@@ -80,7 +80,10 @@ async function entryModule(targets) {
   for (const { key } of targets) {
     lines.push(`Object.defineProperty(MODULES, ${JSON.stringify(key)}, { enumerable: true, get: () => require(${JSON.stringify(`./${key}.ts`)}) });`);
   }
-  lines.push("export { execute } from '@oclif/core/execute';");
+  lines.push('// The last catch of bin/run.js, loaded only when something was thrown.');
+  lines.push("export const loadFatal = () => require('./cli/fatal.ts');");
+  lines.push("export { run } from '@oclif/core/run';");
+  lines.push("export { flush } from '@oclif/core/flush';");
   return lines.join('\n');
 }
 
