@@ -21,7 +21,7 @@ import { ForgeError } from '../errors.js';
 import type { FolderSource, WorktreePort } from '../core/ports.js';
 import { EMPTY_TREE, type FileEntry, type FileMode, type Oid, type Snapshot } from '../core/model.js';
 import { blobOid, snapshotFromFiles } from './tree-hash.js';
-import { createStatCache, entryOf, gitModeOf, unchanged } from './stat-cache.js';
+import { createStatCache, entryOf, gitModeOf, oidOf, unchanged } from './stat-cache.js';
 import { compareByPath } from '../core/paths.js';
 
 export interface WorktreeOptions {
@@ -191,7 +191,7 @@ export function createWorktree(options: WorktreeOptions): Worktree {
       }
       const info = lstatSync(`${destAbs}/${change.path}`, { throwIfNoEntry: false });
       if (info === undefined || !(info.isFile() || info.isSymbolicLink())) cache.entries.delete(change.path);
-      else cache.entries.set(change.path, entryOf(info, blobOid(change.content)));
+      else cache.entries.set(change.path, entryOf(change.path, info, blobOid(change.content)));
     }
     cache.tree = null;
     statCache.touch(key);
@@ -210,48 +210,53 @@ export function createWorktree(options: WorktreeOptions): Worktree {
     // A symlinked parent would make us hash someone else's folder.
     realFoldersSync(dirname(destAbs), dest);
 
-    // Regular files and symlinks, as git tracks them: sockets, fifos and devices are skipped.
-    const found: { abs: string; path: string }[] = [];
-    const walk = (folder: string, prefix: string): void => {
-      for (const entry of readdirSync(folder, { withFileTypes: true })) {
-        const abs = `${folder}/${entry.name}`;
-        const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
-        if (entry.isDirectory()) walk(abs, path);
-        else if (entry.isFile() || entry.isSymbolicLink()) found.push({ abs, path });
-      }
-    };
-    walk(destAbs, '');
-
     const key = folderKey(destAbs);
     const cache = statCache.folder(key);
     const recorded = cache.entries.size;
     let changed = false;
     let seen = 0;
     const files: FileEntry[] = [];
-    for (const { abs, path } of found) {
-      const info = lstatSync(abs, { throwIfNoEntry: false });
-      if (info === undefined || !(info.isFile() || info.isSymbolicLink())) continue; // gone or replaced meanwhile
-      const known = cache.entries.get(path);
-      if (unchanged(known, info, cache.writtenAtMs)) {
-        counters.cached++;
-        seen++;
-        files.push({ path, mode: gitModeOf(info.mode), oid: known.oid });
-        continue;
+    // One pass: each folder's entries in git's tree order (a folder's name as if it ended in '/'),
+    // which visits paths in compareByPath order, so the list needs no sort; each file lstat'ed as
+    // it is met. Regular files and symlinks, as git tracks them: sockets, fifos and devices are
+    // skipped.
+    const walk = (folder: string, prefix: string): void => {
+      const entries = readdirSync(folder, { withFileTypes: true });
+      const keyed = entries.map((entry) => ({ entry, order: entry.isDirectory() ? `${entry.name}/` : entry.name }));
+      keyed.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+      for (const { entry } of keyed) {
+        const abs = `${folder}/${entry.name}`;
+        const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+        if (entry.isDirectory()) {
+          walk(abs, path);
+          continue;
+        }
+        if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+        const info = lstatSync(abs, { throwIfNoEntry: false });
+        if (info === undefined || !(info.isFile() || info.isSymbolicLink())) continue; // gone or replaced meanwhile
+        const known = cache.entries.get(path);
+        if (unchanged(known, info, cache.writtenAtMs)) {
+          counters.cached++;
+          seen++;
+          files.push({ path, mode: gitModeOf(info.mode), oid: oidOf(known) });
+          continue;
+        }
+        counters.hashed++;
+        if (known) seen++;
+        const oid = blobOid(info.isSymbolicLink() ? readlinkSync(abs, { encoding: 'buffer' }) : readFileSync(abs));
+        files.push({ path, mode: gitModeOf(info.mode), oid });
+        cache.entries.set(path, entryOf(path, info, oid));
+        changed = true;
       }
-      counters.hashed++;
-      if (known) seen++;
-      const oid = blobOid(info.isSymbolicLink() ? readlinkSync(abs, { encoding: 'buffer' }) : readFileSync(abs));
-      files.push({ path, mode: gitModeOf(info.mode), oid });
-      cache.entries.set(path, entryOf(info, oid));
-      changed = true;
-    }
+    };
+    walk(destAbs, '');
+
     if (seen < recorded) {
       // Files that are gone from the folder.
       const present = new Set(files.map((f) => f.path));
       for (const path of cache.entries.keys()) if (!present.has(path)) cache.entries.delete(path);
       changed = true;
     }
-    files.sort(compareByPath);
     // Every file as recorded and no other: the folder's tree is the one recorded with them.
     if (changed || cache.tree === null) {
       cache.tree = snapshotFromFiles(files);
@@ -396,7 +401,7 @@ export function createWorktree(options: WorktreeOptions): Worktree {
         chmodSync(abs, want.mode === '100755' ? 0o755 : 0o644);
         info = lstatSync(abs);
       }
-      entries.set(path, entryOf(info, want.oid));
+      entries.set(path, entryOf(path, info, want.oid));
     }
     return entries;
   }

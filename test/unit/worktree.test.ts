@@ -222,7 +222,7 @@ describe('stat cache', () => {
     const statCacheDir = join(root, '.forge/stat-cache');
     await put(root, { 'c/a': 'a' });
     await createWorktree({ root, statCacheDir }).scan('c');
-    for (const name of await readdir(statCacheDir)) await writeFile(join(statCacheDir, name), '{"version":2,"files":[[');
+    for (const name of await readdir(statCacheDir)) await writeFile(join(statCacheDir, name), '{"version":3,"files":[[');
     const worktree = createWorktree({ root, statCacheDir });
     expect((await worktree.scan('c')).tree).toBe(await gitTree(root, 'c'));
     expect(worktree.stats()).toEqual({ hashed: 1, cached: 0 });
