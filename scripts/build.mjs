@@ -103,8 +103,16 @@ const computedImport = /(?<![\w$.])import\((?![)'"`])/g;
  * - oclif sorts every plugin's commands with localeCompare at each start: the first
  *   localeCompare of a process builds ICU's collator, 7 ms of a 115 ms `forge --version`. Command
  *   ids are lower-case ASCII words and colons, which code-unit order sorts the same way.
+ * - oclif's logger loads the `debug` package at each start (with tty, util and supports-color:
+ *   5 ms); it prints only when DEBUG is set, so it is loaded only then, and the loggers are
+ *   silent functions otherwise.
  */
 const patches = [
+  {
+    file: /[\\/]@oclif[\\/]core[\\/]lib[\\/]logger\.js$/,
+    from: 'const debug_1 = __importDefault(require("debug"));',
+    to: 'const debug_1 = { default: (namespace) => (process.env.DEBUG ? require("debug")(namespace) : Object.assign(() => {}, { enabled: false, namespace })) };',
+  },
   {
     file: /[\\/]@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/,
     from: '.sort((a, b) => a.id.localeCompare(b.id));',
