@@ -11,14 +11,15 @@
 // `git http-backend` from a separate process (bench/git-server.mjs). The workspace lists every
 // component (`version: ^1.0.0`).
 //
-// Rows (median of BENCH_RUNS runs, default 3; at least 5 for the quick ones):
+// Rows (median of BENCH_RUNS runs, default 3; at least 5 for the quick ones; each forge sample is
+// taken in turn with the native one it is compared with, so a drifting machine moves both):
 //   start-up         forge --version                               vs  node -e 0
 //   cold pull        forge sync pull --all, fresh cache and folder  vs  parallel `git clone --depth 1
 //                    --branch TAG --no-checkout` + `git archive TAG PATH | tar -x` per repository
 //                    (and the same with FORGE_NATIVE_GIT=0: isomorphic-git only, for information)
 //   no-op pull       forge sync pull --all, all up to date          vs  parallel `git ls-remote --tags`
 //   status           forge sync status --all --offline, the first run after each cold pull and a
-//                    later one, minus forge's start-up (the median of the start-up row)
+//                    later one, minus a forge --version run right beside it
 //                                                                 vs  `git status --porcelain` over
 //                    the same files in a git repository (and with no stat cache, for information)
 // Every forge row also shows its peak RSS (/usr/bin/time -f %M, else bench/measure.mjs), and the
@@ -464,37 +465,46 @@ async function measureShape(gitVersion) {
       await freshWorkspace(ws, server.url);
     };
 
-    // Start-up: forge --version against node itself.
-    let startup = null;
-    if (ONLY.has('startup') || ONLY.has('status')) {
+    // Every forge sample is taken next to the native one it is compared with (A B A B ...): the
+    // machine is shared and its speed drifts, so blocks of one then the other skew the ratio.
+    // Status's own work is each status minus a forge --version taken right beside it.
+    const forgeVersion = () => forge(['--version'], shapeRoot, env);
+    // Node alone, started the same way (through /usr/bin/time when forge is), so the wrapper's cost is on both sides.
+    const nodeAlone = async () => (await run(timeBin ?? process.execPath, timeBin ? ['-f', '%M', '-o', '/dev/null', process.execPath, '-e', '0'] : ['-e', '0'])).ms;
+    const ownWork = (pairs) => median(pairs.map(([status, version]) => status.ms - version.ms));
+    await forgeVersion(); // writes the code cache if missing
+
+    if (ONLY.has('startup')) {
       log(`[${shape.name}] start-up ...`);
-      await forge(['--version'], shapeRoot, env); // writes the code cache if missing
-      const forgeVersion = await repeat(QUICK_RUNS, null, () => forge(['--version'], shapeRoot, env));
-      // Node alone, started the same way (through /usr/bin/time when forge is), so the wrapper's cost is on both sides.
-      const nodeAlone = await repeat(QUICK_RUNS, null, async () => (await run(timeBin ?? process.execPath, timeBin ? ['-f', '%M', '-o', '/dev/null', process.execPath, '-e', '0'] : ['-e', '0'])).ms);
-      startup = median(forgeVersion.map((s) => s.ms));
-      rows.push({ name: 'start-up: forge --version', forge: startup, native: median(nodeAlone), target: 1.5, nativeLabel: 'node -e 0', rss: peakKiB(forgeVersion) });
-      samplesOut.push(`start-up forge ${forgeVersion.map((s) => Math.round(s.ms)).join(' ')} | node ${nodeAlone.map(Math.round).join(' ')}`);
+      const pairs = await repeat(QUICK_RUNS, null, async () => [await forgeVersion(), await nodeAlone()]);
+      const versions = pairs.map(([v]) => v);
+      rows.push({ name: 'start-up: forge --version', forge: median(versions.map((v) => v.ms)), native: median(pairs.map(([, n]) => n)), target: 1.5, nativeLabel: 'node -e 0', rss: peakKiB(versions) });
+      samplesOut.push(`start-up forge ${versions.map((v) => Math.round(v.ms)).join(' ')} | node ${pairs.map(([, n]) => Math.round(n)).join(' ')}`);
     }
 
-    // Cold pull (forge, native fast path), each followed by the first status after it.
-    let coldForge = [];
+    // Cold pull (forge with native git, forge with isomorphic-git only, native git), in turn; each
+    // forge pull is followed by the first status after it and a forge --version.
+    const coldForge = [];
+    const coldIso = [];
+    const coldNative = [];
     const statusFirst = [];
     if (ONLY.has('cold') || ONLY.has('status')) {
-      log(`[${shape.name}] cold pull, then the first status ...`);
-      coldForge = await repeat(RUNS, freshCold, async () => {
-        const pulled = await forge(['sync', 'pull', '--all'], ws, env);
-        statusFirst.push(await forge(statusArgs, ws, env));
-        return pulled;
-      });
-      installed = (await run('sh', ['-c', 'find vendor -type f | wc -l'], { cwd: ws })).stdout.trim();
-      notes.push(`.forge/state.json after a cold pull: ${fmtBytes(await fileSize(join(ws, '.forge', 'state.json')))}`);
+      log(`[${shape.name}] cold pull (forge, forge FORGE_NATIVE_GIT=0, native git in turn), then the first status ...`);
+      for (let i = 0; i < RUNS; i++) {
+        await freshCold();
+        coldForge.push(await forge(['sync', 'pull', '--all'], ws, env));
+        statusFirst.push([await forge(statusArgs, ws, env), await forgeVersion()]);
+        if (i === 0) {
+          installed = (await run('sh', ['-c', 'find vendor -type f | wc -l'], { cwd: ws })).stdout.trim();
+          notes.push(`.forge/state.json after a cold pull: ${fmtBytes(await fileSize(join(ws, '.forge', 'state.json')))}`);
+        }
+        if (!ONLY.has('cold')) continue;
+        await freshCold();
+        coldIso.push(await forge(['sync', 'pull', '--all'], ws, { ...env, FORGE_NATIVE_GIT: '0' }));
+        coldNative.push(await nativeCold(join(shapeRoot, 'native'), server.url));
+      }
     }
     if (ONLY.has('cold')) {
-      log(`[${shape.name}] cold pull, FORGE_NATIVE_GIT=0 ...`);
-      const coldIso = await repeat(RUNS, freshCold, () => forge(['sync', 'pull', '--all'], ws, { ...env, FORGE_NATIVE_GIT: '0' }));
-      log(`[${shape.name}] cold pull, native git ...`);
-      const coldNative = await repeat(RUNS, null, () => nativeCold(join(shapeRoot, 'native'), server.url));
       const nativeInstalled = (await run('sh', ['-c', 'find ws/vendor -type f | wc -l'], { cwd: join(shapeRoot, 'native') })).stdout.trim();
       if (nativeInstalled !== installed) notes.push(`WARNING: native git installed ${nativeInstalled} files, forge ${installed}`);
       rows.push({ name: `cold pull`, forge: median(coldForge.map((s) => s.ms)), native: median(coldNative), target: 1.5, nativeLabel: 'clone --depth 1 + archive', rss: peakKiB(coldForge) });
@@ -511,13 +521,16 @@ async function measureShape(gitVersion) {
     if (ONLY.has('noop')) {
       log(`[${shape.name}] no-op pull ...`);
       const fetchesSeen = [];
-      const noop = await repeat(QUICK_RUNS, () => server.reset(), async () => {
+      const noop = [];
+      const lsRemote = [];
+      for (let i = 0; i < QUICK_RUNS; i++) {
+        await server.reset();
         const sample = await forge(['sync', 'pull', '--all'], ws, env);
         fetchesSeen.push(await server.stats());
         if (!/up to date/i.test(sample.stdout)) notes.push(`WARNING: the no-op pull printed: ${sample.stdout.trim().split('\n').slice(-3).join(' | ')}`);
-        return sample;
-      });
-      const lsRemote = await repeat(QUICK_RUNS, null, () => nativeLsRemote(server.url));
+        noop.push(sample);
+        lsRemote.push(await nativeLsRemote(server.url));
+      }
       const worst = (key) => Math.max(...fetchesSeen.map((s) => s[key]));
       rows.push({ name: 'no-op pull', forge: median(noop.map((s) => s.ms)), native: median(lsRemote), target: 1.5, nativeLabel: 'ls-remote --tags per repo', rss: peakKiB(noop) });
       notes.push(`no-op pull, server side (worst run): ${worst('infoRefs')} info/refs GETs, ${worst('uploadPackPosts')} upload-pack POSTs, ${worst('lsRefs')} ls-refs, ${worst('fetches')} fetches -> ${worst('fetches') === 0 ? 'no fetch: yes' : 'FETCHED: NO'}`);
@@ -526,10 +539,6 @@ async function measureShape(gitVersion) {
 
     if (ONLY.has('status')) {
       log(`[${shape.name}] status ...`);
-      await forge(statusArgs, ws, env);
-      const statusLater = await repeat(QUICK_RUNS, null, () => forge(statusArgs, ws, env));
-      const statusNoCache = await repeat(RUNS, () => rm(join(ws, '.forge', 'stat-cache'), { recursive: true, force: true }).then(() => rm(join(ws, '.forge', 'stat-cache.json'), { force: true })), () => forge(statusArgs, ws, env));
-      await forge(statusArgs, ws, env);
       const gitWs = join(shapeRoot, 'git-status');
       await rm(gitWs, { recursive: true, force: true });
       await mkdir(gitWs, { recursive: true });
@@ -538,12 +547,25 @@ async function measureShape(gitVersion) {
       await git(['add', '-A'], { cwd: gitWs });
       await git(['commit', '-qm', 'vendor'], { cwd: gitWs });
       await git(['status', '--porcelain'], { cwd: gitWs });
-      const gitStatus = await repeat(QUICK_RUNS, null, async () => (await git(['status', '--porcelain'], { cwd: gitWs })).ms);
-      const own = (samples) => median(samples.map((s) => s.ms)) - startup;
-      rows.push({ name: 'status, first after a pull (own work)', forge: own(statusFirst), native: median(gitStatus), target: 2, nativeLabel: 'git status --porcelain', rss: peakKiB(statusFirst) });
-      rows.push({ name: 'status, later runs (own work)', forge: own(statusLater), native: median(gitStatus), target: 2, nativeLabel: 'git status --porcelain', rss: peakKiB(statusLater) });
-      rows.push({ name: '  same, no stat cache (own work)', forge: own(statusNoCache), native: median(gitStatus), target: null, nativeLabel: '(info)', rss: peakKiB(statusNoCache) });
-      samplesOut.push(`status first ${statusFirst.map((s) => Math.round(s.ms)).join(' ')} | later ${statusLater.map((s) => Math.round(s.ms)).join(' ')} | no cache ${statusNoCache.map((s) => Math.round(s.ms)).join(' ')} | git status ${gitStatus.map(Math.round).join(' ')} (own work = forge minus start-up ${Math.round(startup)} ms)`);
+      const gitStatus = async () => (await git(['status', '--porcelain'], { cwd: gitWs })).ms;
+      await forge(statusArgs, ws, env);
+      const statusLater = [];
+      const gitLater = [];
+      for (let i = 0; i < QUICK_RUNS; i++) {
+        statusLater.push([await forge(statusArgs, ws, env), await forgeVersion()]);
+        gitLater.push(await gitStatus());
+      }
+      const statusNoCache = [];
+      for (let i = 0; i < RUNS; i++) {
+        await rm(join(ws, '.forge', 'stat-cache'), { recursive: true, force: true });
+        statusNoCache.push([await forge(statusArgs, ws, env), await forgeVersion()]);
+      }
+      const gitMedian = median(gitLater);
+      const show = (pairs) => pairs.map(([status, version]) => `${Math.round(status.ms)}-${Math.round(version.ms)}`).join(' ');
+      rows.push({ name: 'status, first after a pull (own work)', forge: ownWork(statusFirst), native: gitMedian, target: 2, nativeLabel: 'git status --porcelain', rss: peakKiB(statusFirst.map(([s]) => s)) });
+      rows.push({ name: 'status, later runs (own work)', forge: ownWork(statusLater), native: gitMedian, target: 2, nativeLabel: 'git status --porcelain', rss: peakKiB(statusLater.map(([s]) => s)) });
+      rows.push({ name: '  same, no stat cache (own work)', forge: ownWork(statusNoCache), native: gitMedian, target: null, nativeLabel: '(info)', rss: peakKiB(statusNoCache.map(([s]) => s)) });
+      samplesOut.push(`status (status-version) first ${show(statusFirst)} | later ${show(statusLater)} | no cache ${show(statusNoCache)} | git status ${gitLater.map(Math.round).join(' ')}`);
     }
     notes.push(`.forge/state.json at the end: ${fmtBytes(await fileSize(join(ws, '.forge', 'state.json')))}`);
   } finally {
