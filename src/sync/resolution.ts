@@ -56,6 +56,9 @@ interface KeyInfo {
 /** Caches per run: ref listings and located components. Shared by status and pull. */
 export class RemoteView {
   private readonly refs = new Map<string, Promise<RemoteRefs>>();
+  /** Listings under way, and those waiting for one to end: at most ctx.concurrency at once (--concurrency). */
+  private running = 0;
+  private readonly queued: (() => void)[] = [];
   constructor(private readonly ctx: EngineContext) {}
 
   listRefs(repository: string): Promise<RemoteRefs> {
@@ -63,11 +66,25 @@ export class RemoteView {
     const id = repositoryId(repository);
     let found = this.refs.get(id);
     if (!found) {
-      this.ctx.reporter.emit({ type: 'list-refs', repository });
-      found = this.ctx.git().listRemoteRefs(url);
+      const git = this.ctx.git();
+      found = this.limited(() => {
+        this.ctx.reporter.emit({ type: 'list-refs', repository });
+        return git.listRemoteRefs(url);
+      });
       this.refs.set(id, found);
     }
     return found;
+  }
+
+  private async limited<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= Math.max(1, this.ctx.concurrency)) await new Promise<void>((resolve) => this.queued.push(resolve));
+    this.running++;
+    try {
+      return await work();
+    } finally {
+      this.running--;
+      this.queued.shift()?.();
+    }
   }
 
   /**

@@ -183,6 +183,11 @@ describe('pull: talking to upstreams', () => {
     const result = await pull(makeContext(world, { git: () => git }), { names: [], strategy: null, dryRun: false });
     expect(result.plan.components.map((c) => c.action)).toEqual(['no-op', 'no-op', 'no-op']);
     expect(most).toBe(names.length);
+
+    // --concurrency bounds it.
+    most = 0;
+    await pull(makeContext(world, { git: () => git, concurrency: 2 }), { names: [], strategy: null, dryRun: false });
+    expect(most).toBe(2);
   });
 
   it('fetches the new components of every repository at once on a cold pull, not one repository after the other', async () => {
