@@ -113,25 +113,41 @@ const sh = (script, options = {}) => run('sh', ['-c', script], { env: gitEnv, ..
 let timeBin = null;
 let profileSeq = 0;
 
-/** `node bin/run.js ARGS` in `cwd`; returns wall time and peak RSS (KiB). */
+/**
+ * Runs a command and measures it: wall time (ms), and with /usr/bin/time its CPU time (user +
+ * system of it and every child it waited for, ms) and peak RSS (KiB, the largest process). CPU
+ * time says more than wall time on a shared machine, where waiting for a core is most of it.
+ */
+async function measured(command, args, options = {}) {
+  const file = join(workRoot, `time-${process.pid}-${++measureSeq}.txt`);
+  const result = timeBin
+    ? await run(timeBin, ['-f', '%M %U %S', '-o', file, command, ...args], { ...options, check: false })
+    : await run(command, args, { ...options, check: false });
+  const text = timeBin ? await readFile(file, 'utf8').catch(() => '') : '';
+  await rm(file, { force: true });
+  const [rss, user, system] = (text.trim().split('\n').pop() ?? '').split(' ').map(Number);
+  return { ...result, rssKiB: Number.isFinite(rss) ? rss : null, cpuMs: Number.isFinite(user) && Number.isFinite(system) ? (user + system) * 1000 : null };
+}
+let measureSeq = 0;
+
+/** `node bin/run.js ARGS` in `cwd`: wall time, CPU time and peak RSS. */
 async function forge(args, cwd, extraEnv = {}) {
   const env = { ...process.env, CI: '1', NO_COLOR: '1', ...extraEnv };
   for (const name of ['GH_TOKEN', 'GITHUB_TOKEN', 'FORGE_TOKEN']) delete env[name];
-  const rssFile = join(workRoot, `rss-${process.pid}-${profileSeq}.txt`);
   const nodeArgs = [];
   if (PROFILE_DIR) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${String(++profileSeq).padStart(3, '0')}-${args.slice(0, 2).join('-')}.cpuprofile`);
   let result;
-  if (timeBin) {
-    result = await run(timeBin, ['-f', '%M', '-o', rssFile, process.execPath, ...nodeArgs, forgeBin, ...args], { cwd, env, check: false });
-  } else {
+  if (timeBin) result = await measured(process.execPath, [...nodeArgs, forgeBin, ...args], { cwd, env });
+  else {
+    const rssFile = join(workRoot, `rss-${process.pid}-${++measureSeq}.txt`);
     env.FORGE_BENCH_RSS_FILE = rssFile;
     result = await run(process.execPath, ['--import', new URL('./measure.mjs', import.meta.url).href, ...nodeArgs, forgeBin, ...args], { cwd, env, check: false });
+    const rss = Number.parseInt((await readFile(rssFile, 'utf8').catch(() => '')).trim(), 10);
+    await rm(rssFile, { force: true });
+    result = { ...result, rssKiB: Number.isFinite(rss) ? rss : null, cpuMs: null };
   }
   if (result.code !== 0) throw new Error(`forge ${args.join(' ')} exited with ${result.code}\n${result.stderr.slice(-3000)}${result.stdout.slice(-3000)}`);
-  const text = await readFile(rssFile, 'utf8').catch(() => '');
-  const rss = Number.parseInt(text.trim().split('\n').pop() ?? '', 10);
-  await rm(rssFile, { force: true });
-  return { ms: result.ms, rssKiB: Number.isFinite(rss) ? rss : null, stdout: result.stdout };
+  return result;
 }
 
 // --- fixtures ----------------------------------------------------------------------------
@@ -392,24 +408,26 @@ async function freshWorkspace(dir, base) {
   await writeFile(join(dir, '.gitignore'), '.forge/\n');
 }
 
+/** Repositories 0..N-1 through `template` (REPO stands for the number), at most NATIVE_CONCURRENCY at once, in one measured shell. */
+function perRepository(template) {
+  const numbers = Array.from({ length: shape.repos }, (_, r) => r).join(' ');
+  return `printf '%s\\n' ${numbers} | xargs -P ${NATIVE_CONCURRENCY} -I REPO sh -c '${template}'`;
+}
+
 async function nativeCold(dir, base) {
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  const started = performance.now();
-  await inParallel(shape.repos, NATIVE_CONCURRENCY, (r) => {
-    const clone = join(dir, 'clones', `repo${r}`);
-    const dest = join(dir, 'ws', 'vendor', `repo${r}`);
-    let script = `set -e; git clone -q --depth 1 --branch ${LAST_TAG} --no-checkout ${base}/repo${r}.git '${clone}'; mkdir -p '${dest}'`;
-    for (let c = 0; c < shape.componentsPerRepo; c++) script += `; git -C '${clone}' archive ${LAST_TAG} components/c${c} | tar -x -C '${dest}' --strip-components=1`;
-    return sh(script);
-  });
-  return performance.now() - started;
+  let template = `set -e; git clone -q --depth 1 --branch ${LAST_TAG} --no-checkout ${base}/repoREPO.git "${dir}/clones/repoREPO"; mkdir -p "${dir}/ws/vendor/repoREPO"`;
+  for (let c = 0; c < shape.componentsPerRepo; c++) template += `; git -C "${dir}/clones/repoREPO" archive ${LAST_TAG} components/c${c} | tar -x -C "${dir}/ws/vendor/repoREPO" --strip-components=1`;
+  const result = await measured('sh', ['-c', perRepository(template)], { env: gitEnv });
+  if (result.code !== 0) throw new Error(`native cold pull failed: ${result.stderr.slice(-2000)}`);
+  return result;
 }
 
 async function nativeLsRemote(base) {
-  const started = performance.now();
-  await inParallel(shape.repos, NATIVE_CONCURRENCY, (r) => git(['ls-remote', '--tags', `${base}/repo${r}.git`]));
-  return performance.now() - started;
+  const result = await measured('sh', ['-c', perRepository(`git ls-remote --tags ${base}/repoREPO.git > /dev/null`)], { env: gitEnv });
+  if (result.code !== 0) throw new Error(`ls-remote failed: ${result.stderr.slice(-2000)}`);
+  return result;
 }
 
 async function fileSize(path) {
@@ -470,16 +488,19 @@ async function measureShape(gitVersion) {
     // Status's own work is each status minus a forge --version taken right beside it.
     const forgeVersion = () => forge(['--version'], shapeRoot, env);
     // Node alone, started the same way (through /usr/bin/time when forge is), so the wrapper's cost is on both sides.
-    const nodeAlone = async () => (await run(timeBin ?? process.execPath, timeBin ? ['-f', '%M', '-o', '/dev/null', process.execPath, '-e', '0'] : ['-e', '0'])).ms;
+    const nodeAlone = () => measured(process.execPath, ['-e', '0']);
     const ownWork = (pairs) => median(pairs.map(([status, version]) => status.ms - version.ms));
+    const ownCpu = (pairs) => (pairs.every(([a, b]) => a.cpuMs !== null && b.cpuMs !== null) ? median(pairs.map(([status, version]) => status.cpuMs - version.cpuMs)) : null);
+    const cpu = (samples) => (samples.every((x) => x.cpuMs !== null) ? median(samples.map((x) => x.cpuMs)) : null);
     await forgeVersion(); // writes the code cache if missing
 
     if (ONLY.has('startup')) {
       log(`[${shape.name}] start-up ...`);
       const pairs = await repeat(QUICK_RUNS, null, async () => [await forgeVersion(), await nodeAlone()]);
       const versions = pairs.map(([v]) => v);
-      rows.push({ name: 'start-up: forge --version', forge: median(versions.map((v) => v.ms)), native: median(pairs.map(([, n]) => n)), target: 1.5, nativeLabel: 'node -e 0', rss: peakKiB(versions) });
-      samplesOut.push(`start-up forge ${versions.map((v) => Math.round(v.ms)).join(' ')} | node ${pairs.map(([, n]) => Math.round(n)).join(' ')}`);
+      const nodes = pairs.map(([, n]) => n);
+      rows.push({ name: 'start-up: forge --version', forge: median(versions.map((v) => v.ms)), native: median(nodes.map((n) => n.ms)), forgeCpu: cpu(versions), nativeCpu: cpu(nodes), target: 1.5, nativeLabel: 'node -e 0', rss: peakKiB(versions) });
+      samplesOut.push(`start-up forge ${versions.map((v) => Math.round(v.ms)).join(' ')} | node ${nodes.map((n) => Math.round(n.ms)).join(' ')}`);
     }
 
     // Cold pull (forge with native git, forge with isomorphic-git only, native git), in turn; each
@@ -507,9 +528,9 @@ async function measureShape(gitVersion) {
     if (ONLY.has('cold')) {
       const nativeInstalled = (await run('sh', ['-c', 'find ws/vendor -type f | wc -l'], { cwd: join(shapeRoot, 'native') })).stdout.trim();
       if (nativeInstalled !== installed) notes.push(`WARNING: native git installed ${nativeInstalled} files, forge ${installed}`);
-      rows.push({ name: `cold pull`, forge: median(coldForge.map((s) => s.ms)), native: median(coldNative), target: 1.5, nativeLabel: 'clone --depth 1 + archive', rss: peakKiB(coldForge) });
-      rows.push({ name: '  same, FORGE_NATIVE_GIT=0', forge: median(coldIso.map((s) => s.ms)), native: median(coldNative), target: null, nativeLabel: '(info)', rss: peakKiB(coldIso) });
-      samplesOut.push(`cold forge ${coldForge.map((s) => Math.round(s.ms)).join(' ')} | iso ${coldIso.map((s) => Math.round(s.ms)).join(' ')} | native ${coldNative.map(Math.round).join(' ')}`);
+      rows.push({ name: `cold pull`, forge: median(coldForge.map((s) => s.ms)), native: median(coldNative.map((n) => n.ms)), forgeCpu: cpu(coldForge), nativeCpu: cpu(coldNative), target: 1.5, nativeLabel: 'clone --depth 1 + archive', rss: peakKiB(coldForge) });
+      rows.push({ name: '  same, FORGE_NATIVE_GIT=0', forge: median(coldIso.map((s) => s.ms)), native: median(coldNative.map((n) => n.ms)), forgeCpu: cpu(coldIso), nativeCpu: cpu(coldNative), target: null, nativeLabel: '(info)', rss: peakKiB(coldIso) });
+      samplesOut.push(`cold forge ${coldForge.map((s) => Math.round(s.ms)).join(' ')} | iso ${coldIso.map((s) => Math.round(s.ms)).join(' ')} | native ${coldNative.map((n) => Math.round(n.ms)).join(' ')}`);
     }
 
     // The warm scenarios start from a workspace a normal cold pull made.
@@ -532,9 +553,9 @@ async function measureShape(gitVersion) {
         lsRemote.push(await nativeLsRemote(server.url));
       }
       const worst = (key) => Math.max(...fetchesSeen.map((s) => s[key]));
-      rows.push({ name: 'no-op pull', forge: median(noop.map((s) => s.ms)), native: median(lsRemote), target: 1.5, nativeLabel: 'ls-remote --tags per repo', rss: peakKiB(noop) });
+      rows.push({ name: 'no-op pull', forge: median(noop.map((s) => s.ms)), native: median(lsRemote.map((n) => n.ms)), forgeCpu: cpu(noop), nativeCpu: cpu(lsRemote), target: 1.5, nativeLabel: 'ls-remote --tags per repo', rss: peakKiB(noop) });
       notes.push(`no-op pull, server side (worst run): ${worst('infoRefs')} info/refs GETs, ${worst('uploadPackPosts')} upload-pack POSTs, ${worst('lsRefs')} ls-refs, ${worst('fetches')} fetches -> ${worst('fetches') === 0 ? 'no fetch: yes' : 'FETCHED: NO'}`);
-      samplesOut.push(`no-op forge ${noop.map((s) => Math.round(s.ms)).join(' ')} | ls-remote ${lsRemote.map(Math.round).join(' ')}`);
+      samplesOut.push(`no-op forge ${noop.map((s) => Math.round(s.ms)).join(' ')} | ls-remote ${lsRemote.map((n) => Math.round(n.ms)).join(' ')}`);
     }
 
     if (ONLY.has('status')) {
@@ -547,7 +568,7 @@ async function measureShape(gitVersion) {
       await git(['add', '-A'], { cwd: gitWs });
       await git(['commit', '-qm', 'vendor'], { cwd: gitWs });
       await git(['status', '--porcelain'], { cwd: gitWs });
-      const gitStatus = async () => (await git(['status', '--porcelain'], { cwd: gitWs })).ms;
+      const gitStatus = () => measured('git', ['status', '--porcelain'], { cwd: gitWs, env: gitEnv });
       await forge(statusArgs, ws, env);
       const statusLater = [];
       const gitLater = [];
@@ -560,12 +581,13 @@ async function measureShape(gitVersion) {
         await rm(join(ws, '.forge', 'stat-cache'), { recursive: true, force: true });
         statusNoCache.push([await forge(statusArgs, ws, env), await forgeVersion()]);
       }
-      const gitMedian = median(gitLater);
+      const gitMedian = median(gitLater.map((g) => g.ms));
+      const gitCpu = cpu(gitLater);
       const show = (pairs) => pairs.map(([status, version]) => `${Math.round(status.ms)}-${Math.round(version.ms)}`).join(' ');
-      rows.push({ name: 'status, first after a pull (own work)', forge: ownWork(statusFirst), native: gitMedian, target: 2, nativeLabel: 'git status --porcelain', rss: peakKiB(statusFirst.map(([s]) => s)) });
-      rows.push({ name: 'status, later runs (own work)', forge: ownWork(statusLater), native: gitMedian, target: 2, nativeLabel: 'git status --porcelain', rss: peakKiB(statusLater.map(([s]) => s)) });
-      rows.push({ name: '  same, no stat cache (own work)', forge: ownWork(statusNoCache), native: gitMedian, target: null, nativeLabel: '(info)', rss: peakKiB(statusNoCache.map(([s]) => s)) });
-      samplesOut.push(`status (status-version) first ${show(statusFirst)} | later ${show(statusLater)} | no cache ${show(statusNoCache)} | git status ${gitLater.map(Math.round).join(' ')}`);
+      rows.push({ name: 'status, first after a pull (own work)', forge: ownWork(statusFirst), native: gitMedian, forgeCpu: ownCpu(statusFirst), nativeCpu: gitCpu, target: 2, nativeLabel: 'git status --porcelain', rss: peakKiB(statusFirst.map(([s]) => s)) });
+      rows.push({ name: 'status, later runs (own work)', forge: ownWork(statusLater), native: gitMedian, forgeCpu: ownCpu(statusLater), nativeCpu: gitCpu, target: 2, nativeLabel: 'git status --porcelain', rss: peakKiB(statusLater.map(([s]) => s)) });
+      rows.push({ name: '  same, no stat cache (own work)', forge: ownWork(statusNoCache), native: gitMedian, forgeCpu: ownCpu(statusNoCache), nativeCpu: gitCpu, target: null, nativeLabel: '(info)', rss: peakKiB(statusNoCache.map(([s]) => s)) });
+      samplesOut.push(`status (status-version) first ${show(statusFirst)} | later ${show(statusLater)} | no cache ${show(statusNoCache)} | git status ${gitLater.map((g) => Math.round(g.ms)).join(' ')}`);
     }
     notes.push(`.forge/state.json at the end: ${fmtBytes(await fileSize(join(ws, '.forge', 'state.json')))}`);
   } finally {
@@ -577,13 +599,26 @@ async function measureShape(gitVersion) {
   out(`shape ${shape.name}: ${shape.repos} upstreams x ${shape.filesPerRepo} files x ${COMMITS} commits, ${components} components of ${shape.filesPerComponent} files (${installed} files installed); median of ${RUNS} (cold) / ${QUICK_RUNS} (warm) runs`);
   out(`node ${process.version}, ${gitVersion}`);
   out();
-  const header = ['scenario', 'forge', 'native', 'ratio', 'target', 'met', 'peak RSS', 'native command'];
+  const header = ['scenario', 'forge', 'native', 'ratio', 'target', 'met', 'cpu forge', 'cpu native', 'cpu ratio', 'peak RSS', 'native command'];
   const table = rows.map((row) => {
     const ratio = row.forge / row.native;
-    return [row.name, fmtMs(row.forge), fmtMs(row.native), `${ratio.toFixed(2)}x`, row.target ? `<= ${row.target}x` : '-', row.target ? (ratio <= row.target ? 'yes' : 'NO') : '-', row.rss == null ? 'n/a' : `${fmtMb(row.rss)}${row.rss < 200 * 1024 ? '' : ' (!)'}`, row.nativeLabel];
+    const cpuKnown = row.forgeCpu != null && row.nativeCpu != null;
+    return [
+      row.name,
+      fmtMs(row.forge),
+      fmtMs(row.native),
+      `${ratio.toFixed(2)}x`,
+      row.target ? `<= ${row.target}x` : '-',
+      row.target ? (ratio <= row.target ? 'yes' : 'NO') : '-',
+      cpuKnown ? fmtMs(row.forgeCpu) : 'n/a',
+      cpuKnown ? fmtMs(row.nativeCpu) : 'n/a',
+      cpuKnown ? `${(row.forgeCpu / row.nativeCpu).toFixed(2)}x` : 'n/a',
+      row.rss == null ? 'n/a' : `${fmtMb(row.rss)}${row.rss < 200 * 1024 ? '' : ' (!)'}`,
+      row.nativeLabel,
+    ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
-  const fmtRow = (r) => r.map((cell, i) => (i === 0 || i === 7 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  const fmtRow = (r) => r.map((cell, i) => (i === 0 || i === r.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
   out(fmtRow(header));
   out(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of table) out(fmtRow(r));
