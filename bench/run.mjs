@@ -22,8 +22,9 @@
 //                    later one, minus a forge --version run right beside it
 //                                                                 vs  `git status --porcelain` over
 //                    the same files in a git repository (and with no stat cache, for information)
-// Every forge row also shows its peak RSS (/usr/bin/time -f %M, else bench/measure.mjs), and the
-// size of .forge/state.json after the cold pull and after the whole run is printed.
+// Every row shows wall time and CPU time (user + system, with every child process waited for) of
+// both sides, and forge's peak RSS (bench/rusage.py, else /usr/bin/time, else bench/measure.mjs);
+// the size of .forge/state.json after the cold pull and after the whole run is printed.
 //
 // Environment: BENCH_SHAPE, BENCH_RUNS, BENCH_ONLY, BENCH_KEEP=1 (keep bench/.work/),
 // BENCH_PROFILE=DIR (every forge run with --cpu-prof into DIR), BENCH_DEBUG=1 (fixture times).
@@ -120,9 +121,12 @@ let profileSeq = 0;
  */
 async function measured(command, args, options = {}) {
   const file = join(workRoot, `time-${process.pid}-${++measureSeq}.txt`);
-  const result = timeBin
-    ? await run(timeBin, ['-f', '%M %U %S', '-o', file, command, ...args], { ...options, check: false })
-    : await run(command, args, { ...options, check: false });
+  const result =
+    timeBin === 'python3'
+      ? await run('python3', [fileURLToPath(new URL('./rusage.py', import.meta.url)), file, command, ...args], { ...options, check: false })
+      : timeBin
+        ? await run(timeBin, ['-f', '%M %U %S', '-o', file, command, ...args], { ...options, check: false })
+        : await run(command, args, { ...options, check: false });
   const text = timeBin ? await readFile(file, 'utf8').catch(() => '') : '';
   await rm(file, { force: true });
   const [rss, user, system] = (text.trim().split('\n').pop() ?? '').split(' ').map(Number);
@@ -466,7 +470,7 @@ async function measureShape(gitVersion) {
   log(`[${shape.name}] fixtures: ${shape.repos} repositories (${countOut.stdout.trim().split('\n').length} files and ${commitCount} commits in repo0, tags v1.0.0..${LAST_TAG}) in ${fmtMs(performance.now() - t)}`);
 
   const server = await startServer(upstreams);
-  log(`[${shape.name}] server: ${server.url}; memory via ${timeBin ?? 'bench/measure.mjs'}`);
+  log(`[${shape.name}] server: ${server.url}; measured with ${timeBin ?? 'bench/measure.mjs'}`);
   const rows = [];
   const notes = [];
   const samplesOut = [];
@@ -602,7 +606,7 @@ async function measureShape(gitVersion) {
   const header = ['scenario', 'forge', 'native', 'ratio', 'target', 'met', 'cpu forge', 'cpu native', 'cpu ratio', 'peak RSS', 'native command'];
   const table = rows.map((row) => {
     const ratio = row.forge / row.native;
-    const cpuKnown = row.forgeCpu != null && row.nativeCpu != null;
+    const cpuKnown = row.forgeCpu != null && row.nativeCpu != null && row.nativeCpu > 0;
     return [
       row.name,
       fmtMs(row.forge),
@@ -624,7 +628,7 @@ async function measureShape(gitVersion) {
   for (const r of table) out(fmtRow(r));
   out();
   for (const note of notes) out(note);
-  out(`peak RSS: ${timeBin ? '/usr/bin/time -f %M (node or a git child, whichever is larger)' : 'node process only'}; target < 200 MB, (!) marks a miss`);
+  out(`measured with ${timeBin === 'python3' ? 'bench/rusage.py (wait4)' : timeBin ?? 'wall clock only'}; peak RSS: ${timeBin ? 'the largest of node and its git children' : 'node process only'}; target < 200 MB, (!) marks a miss`);
   out('samples (ms):');
   for (const line of samplesOut) out(`  ${line}`);
   return lines.join('\n');
@@ -632,8 +636,11 @@ async function measureShape(gitVersion) {
 
 async function main() {
   if (!existsSync(join(projectRoot, 'dist', 'cli', 'forge.cjs'))) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does).');
+  // The meter: bench/rusage.py (CPU time to the microsecond), else /usr/bin/time (to 10 ms), else
+  // wall time only and bench/measure.mjs for node's own peak RSS.
+  const python = await run('python3', ['-c', 'import os; os.wait4'], { check: false }).catch(() => ({ code: 1 }));
   const probe = await run('sh', ['-c', 'command -v /usr/bin/time'], { check: false });
-  timeBin = probe.code === 0 ? '/usr/bin/time' : null;
+  timeBin = python.code === 0 ? 'python3' : probe.code === 0 ? '/usr/bin/time' : null;
   const gitVersion = (await git(['--version'])).stdout.trim();
   await rm(workRoot, { recursive: true, force: true });
   await mkdir(workRoot, { recursive: true });
