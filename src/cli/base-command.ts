@@ -99,6 +99,9 @@ export abstract class ForgeCommand extends Command {
         : toForgeError(error);
     if (this.json) {
       this.logJson({ error: forge.toJSON() });
+    } else if (forge.exitCode === ExitCode.interrupted) {
+      // Ctrl-C: quiet, as a shell expects (the prompt already showed where it stopped).
+      process.stderr.write('\n');
     } else {
       process.stderr.write(`${this.c('red', 'Error')}: ${forge.message}\n`);
       if (forge.hint) process.stderr.write(`${forge.hint}\n`);
