@@ -242,8 +242,9 @@ async function rollBack(ctx: EngineContext, pending: PendingOperation): Promise<
     await ctx.manifest.writeText(pending.manifest.before);
   }
   const names = Object.keys(pending.lock.before);
-  if (names.length > 0) {
-    const lock = await ctx.lock.read();
+  const lock = names.length > 0 ? await ctx.lock.read() : null;
+  // Only when the lock was written: a lock the operation never reached stays as it is (or absent).
+  if (lock && names.some((name) => !sameEntry(lock.components[name], pending.lock.before[name]))) {
     for (const name of names) {
       const entry = pending.lock.before[name] ?? null;
       if (entry) lock.components[name] = entry;
