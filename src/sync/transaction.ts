@@ -109,17 +109,23 @@ export function replacedFiles(local: readonly FileEntry[], changes: readonly Fil
 export function filesAfter(local: readonly FileEntry[], changes: readonly FileChange[] | 'remove'): FileEntry[] {
   if (changes === 'remove') return [];
   const map = new Map(local.map((f) => [f.path, f]));
+  // Every folder that holds a file (may also name folders emptied since: those only cost a look).
+  const folders = new Set<string>();
+  const addFolders = (path: string) => {
+    for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) folders.add(path.slice(0, i));
+  };
+  for (const path of map.keys()) addFolders(path);
   // Deletes first, then writes, as WorktreePort.apply does.
   const ordered = [...changes.filter((c) => c.action === 'delete'), ...changes.filter((c) => c.action === 'write')];
   for (const change of ordered) {
-    for (const path of [...map.keys()]) if (path.startsWith(`${change.path}/`)) map.delete(path);
+    if (folders.has(change.path)) for (const path of [...map.keys()]) if (path.startsWith(`${change.path}/`)) map.delete(path);
     if (change.action === 'delete') {
       map.delete(change.path);
       continue;
     }
-    const parts = change.path.split('/');
-    for (let i = 1; i < parts.length; i++) map.delete(parts.slice(0, i).join('/'));
+    for (let i = change.path.indexOf('/'); i >= 0; i = change.path.indexOf('/', i + 1)) map.delete(change.path.slice(0, i));
     map.set(change.path, { path: change.path, mode: change.mode, oid: blobId(change.content) });
+    addFolders(change.path);
   }
   return [...map.values()].sort(compareByPath);
 }
