@@ -75,6 +75,12 @@ export interface PullOptions {
   manifest?: Manifest;
   /** Only these names may be unlocked (add: the new one); default: the names pulled. */
   unlock?: Set<string> | 'all';
+  /**
+   * Let the resolution move a locked component to a lower version when the graph demands it
+   * (forge add of a component whose dependencies only an older version accepts; the plan shows
+   * it). A pull never does: a move down there is refused unless --to asks for it.
+   */
+  allowDowngrade?: boolean;
 }
 
 export async function planPull(ctx: EngineContext, options: PullOptions): Promise<PullPlan> {
@@ -119,7 +125,7 @@ export async function planPull(ctx: EngineContext, options: PullOptions): Promis
       selected = selection(options, manifest, lock, resolution);
     }
   }
-  guardDowngrades(manifest, lock, resolution, to?.name);
+  if (!options.allowDowngrade) guardDowngrades(manifest, lock, resolution, to?.name);
 
   const now = isoSeconds(ctx.clock.now());
   const fetchedRepos = new Set<string>();
