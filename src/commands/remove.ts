@@ -18,11 +18,11 @@ export default class Remove extends ForgeCommand {
       for (const r of result.removed) {
         const modified = r.localChanges.length ? ` (had ${r.localChanges.length} local change(s))` : '';
         const kept = flags['keep-files'] ? ', files kept' : modified;
-        this.say(`Removed ${r.name} (${r.dest})${r.name === args.component ? '' : ` — ${r.note}`}${kept}`);
+        this.note(`Removed ${r.name} (${r.dest})${r.name === args.component ? '' : ` — ${r.note}`}${kept}`);
       }
       if (result.removed.length) {
         const others = result.removed.length > 1 ? ' with what was removed along with it' : '';
-        this.say(`'forge sync undo ${args.component}' brings it back${others}.`);
+        this.note(`'forge sync undo ${args.component}' brings it back${others}.`);
       }
       return {
         removed: result.removed.map((r) => ({ name: r.name, dest: r.dest, localChanges: r.localChanges.map((c) => c.path) })),

@@ -12,7 +12,7 @@ export default class Undo extends ForgeCommand {
     return this.withEngine({ mutate: true }, async (ctx) => {
       const result = await undo(ctx, args.component);
       const together = result.together.length ? ` (together with ${result.together.join(', ')}, changed by the same ${result.undone.op})` : '';
-      this.say(`${this.c('green', '✓')} Undid ${result.undone.op} of ${result.undone.at} on ${args.component}: ${result.undone.summary}${together}`);
+      this.note(`${this.c('green', '✓')} Undid ${result.undone.op} of ${result.undone.at} on ${args.component}: ${result.undone.summary}${together}`);
       return {
         component: args.component,
         undone: { id: result.undone.id, op: result.undone.op, at: result.undone.at, summary: result.undone.summary },
