@@ -430,3 +430,28 @@ describe('issue 8.6: one unreachable upstream does not block work on the others'
     expect(world.lock.lockfile.components.button).toEqual(before.components.button);
   });
 });
+
+describe('7.3 resolving a type change', () => {
+  it('keeping the local side (or editing by hand) keeps the folder and everything in it', async () => {
+    for (const mode of [{ kind: 'prefer', side: 'local' }, { kind: 'marked' }, { kind: 'strategy', strategy: 'ours' }] as const) {
+      const { world, tools, ctx } = await installedButton();
+      tools.commit({ files: inFolder(BUTTON, { 'y.txt': 'upstream file\n' }), tag: 'v1.1.0' });
+      world.worktree.write(`${BUTTON}/y.txt/mine.md`, 'my notes\n');
+      await pull(ctx, { names: [], strategy: 'merge', dryRun: false });
+      const result = await resolveConflicts(ctx, { component: 'button', files: [], mode });
+      expect(result.remaining).toEqual([]);
+      expect(world.worktree.read(`${BUTTON}/y.txt/mine.md`)).toBe('my notes\n');
+    }
+  });
+
+  it('taking upstream replaces the folder with the file, and undo brings the folder back', async () => {
+    const { world, tools, ctx } = await installedButton();
+    tools.commit({ files: inFolder(BUTTON, { 'y.txt': 'upstream file\n' }), tag: 'v1.1.0' });
+    world.worktree.write(`${BUTTON}/y.txt/mine.md`, 'my notes\n');
+    await pull(ctx, { names: [], strategy: 'merge', dryRun: false });
+    await resolveConflicts(ctx, { component: 'button', files: [], mode: { kind: 'prefer', side: 'upstream' } });
+    expect(world.worktree.read(`${BUTTON}/y.txt`)).toBe('upstream file\n');
+    await undo(ctx, 'button');
+    expect(world.worktree.read(`${BUTTON}/y.txt/mine.md`)).toBe('my notes\n');
+  });
+});
