@@ -32,6 +32,8 @@ export interface FolderWrite {
   changes: readonly FileChange[] | 'remove';
   /** Back up every file of the folder, not only those replaced (a stash keeps the whole folder). */
   backupAll?: boolean;
+  /** The folder once written, when the caller knows it (a fast-forward reaches the upstream tree): no hashing needed. */
+  result?: Snapshot;
 }
 
 /** A folder write whose backups are taken and whose before and after file lists are in the tree index. */
@@ -133,9 +135,13 @@ export function filesAfter(local: readonly FileEntry[], changes: readonly FileCh
 /** Step 1 for one folder: backups, and the before and after file lists in the tree index. */
 export async function prepareFolder(ctx: EngineContext, write: FolderWrite): Promise<PreparedFolder> {
   await backupFiles(ctx, write.dest, write.backupAll ? write.current.files : replacedFiles(write.current.files, write.changes));
-  const afterFiles = filesAfter(write.current.files, write.changes);
   const before = write.current.files.length === 0 ? EMPTY_TREE : write.current.tree;
   if (before !== EMPTY_TREE && !(await ctx.trees.get(before))) await ctx.trees.put(write.current);
+  if (write.result) {
+    if (write.result.files.length > 0) await ctx.trees.put(write.result);
+    return { ...write, before, after: write.result.files.length === 0 ? EMPTY_TREE : write.result.tree, afterFiles: write.result.files };
+  }
+  const afterFiles = filesAfter(write.current.files, write.changes);
   const after = await ctx.trees.putFiles(afterFiles);
   return { ...write, before, after, afterFiles };
 }
