@@ -28,6 +28,25 @@ export function tokenFrom(env: Environment): string | undefined {
   return undefined;
 }
 
+/**
+ * FORGE_HTTP_TIMEOUT_MS: how long a Git request may go without the server sending anything
+ * (default 60 000); FORGE_HTTP_RETRIES: how many times a failed request is tried again (default 4).
+ */
+export function httpSettingsFrom(env: Environment): { requestTimeoutMs?: number; retries?: number } {
+  const number = (name: string, min: number): number | undefined => {
+    const text = env[name]?.trim();
+    if (!text) return undefined;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min) {
+      throw new ForgeError('E_USAGE', `${name} must be a whole number of at least ${min}, not '${text}'.`, { hint: `Unset ${name} to use the default.` });
+    }
+    return value;
+  };
+  const requestTimeoutMs = number('FORGE_HTTP_TIMEOUT_MS', 1);
+  const retries = number('FORGE_HTTP_RETRIES', 0);
+  return { ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }), ...(retries === undefined ? {} : { retries }) };
+}
+
 export function cacheDirFrom(env: Environment): string {
   if (env.FORGE_CACHE_DIR) return resolve(env.FORGE_CACHE_DIR);
   if (env.XDG_CACHE_HOME) return join(resolve(env.XDG_CACHE_HOME), 'forge');
@@ -74,6 +93,8 @@ export async function buildContext(options: ContextOptions): Promise<EngineConte
         cacheDir: cacheDirFrom(env),
         ...(token ? { token } : {}),
         nativeGit: env.FORGE_NATIVE_GIT === '0' ? false : 'auto',
+        ...httpSettingsFrom(env),
+        onDebug: (message) => options.reporter.emit({ type: 'debug', message }),
       });
       return git;
     },

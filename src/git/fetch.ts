@@ -164,6 +164,7 @@ async function nativeFirstFetch(ctx: FetchContext, repo: CacheRepo, wants: Want[
     url: repo.url,
     refspecs: [...refspecs],
     ...(deep ? {} : { depth: 1 }),
+    timeoutSeconds: ctx.transport.timeoutMs / 1000,
     ...(token ? { token } : {}),
     ...(userAgent ? { userAgent } : {}),
   }).catch(() => ({ code: 1, stderr: '' }));

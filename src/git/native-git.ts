@@ -4,11 +4,54 @@
 // falls back to isomorphic-git when git is missing or fails, and isomorphic-git gives the
 // structured errors.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 
 export interface NativeGitRun {
   code: number;
   stderr: string;
+}
+
+/**
+ * Runs `sh -c WATCHDOG forge-git git ARGS…` in a process group of its own: git runs in the
+ * background while a watcher reads fd 3, a pipe only forge holds. When forge dies (even by
+ * kill -9) the pipe closes, the read ends, and the watcher kills the whole group: git and every
+ * process git started (remote helpers, index-pack). When git ends first, the watcher is stopped
+ * and git's exit status is passed on.
+ */
+const WATCHDOG = [
+  'exec 4<&0',
+  '"$@" <&4 4<&- 3<&- &',
+  'child=$!',
+  'exec 4<&-',
+  '( while read -r _; do :; done <&3; kill -TERM 0 ) >/dev/null 2>&1 4<&- &',
+  'watcher=$!',
+  'exec 3<&-',
+  "trap 'kill -TERM 0' HUP INT TERM",
+  'wait "$child"',
+  'status=$?',
+  'kill "$watcher" 2>/dev/null',
+  'exit "$status"',
+].join('\n');
+
+/** Spawns git so that it cannot outlive forge (see WATCHDOG; plain spawn where there is no sh). */
+export function spawnGit(args: string[], options: { env?: NodeJS.ProcessEnv; stdio: ['ignore' | 'pipe', 'pipe' | 'ignore', 'pipe' | 'ignore'] }): ChildProcess {
+  const env = { ...process.env, ...options.env };
+  if (process.platform === 'win32') return spawn('git', args, { env, stdio: options.stdio });
+  const spawnOptions: SpawnOptions = { env, stdio: [...options.stdio, 'pipe'], detached: true };
+  const child = spawn('/bin/sh', ['-c', WATCHDOG, 'forge-git', 'git', ...args], spawnOptions);
+  // fd 3 only has to stay open while git runs; then our end goes too, so 'close' can come.
+  child.once('exit', () => (child.stdio[3] as { destroy?: () => void } | null)?.destroy?.());
+  return child;
+}
+
+/** Stops a git started by spawnGit, with everything it started. */
+export function killGit(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null) return;
+  try {
+    process.kill(process.platform === 'win32' ? child.pid : -child.pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
 }
 
 let versionProbe: Promise<boolean> | undefined;
@@ -27,15 +70,17 @@ export function nativeGitAvailable(): Promise<boolean> {
   return versionProbe;
 }
 
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<NativeGitRun & { stdout: string }> {
+function run(args: string[], env: NodeJS.ProcessEnv, onStderr?: (chunk: string) => void): Promise<NativeGitRun & { stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnGit(args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      onStderr?.(text);
       // Keep the tail only: progress output can be long.
-      stderr = (stderr + chunk.toString()).slice(-4000);
+      stderr = (stderr + text).slice(-4000);
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
@@ -54,14 +99,17 @@ export async function nativeFetch(options: {
   depth?: number;
   token?: string;
   userAgent?: string;
+  /** Seconds without data after which git gives up on the transfer (http.lowSpeedTime). Default 60. */
+  timeoutSeconds?: number;
 }): Promise<NativeGitRun> {
   const config: [string, string][] = [
     ['gc.auto', '0'],
     ['maintenance.auto', 'false'],
     ['fetch.writeCommitGraph', 'false'],
-    // Give up on a stalled transfer instead of hanging: below 1 KB/s for 60 s.
+    // Give up on a stalled transfer instead of hanging: below 1 KB/s for as long as forge waits
+    // on its own requests.
     ['http.lowSpeedLimit', '1000'],
-    ['http.lowSpeedTime', '60'],
+    ['http.lowSpeedTime', String(Math.max(1, Math.ceil(options.timeoutSeconds ?? 60)))],
   ];
   if (options.token) {
     const basic = Buffer.from(`x-access-token:${options.token}`).toString('base64');
@@ -99,16 +147,16 @@ export async function nativeFetch(options: {
 /** Runs git on a cache repository with `input` on stdin; resolves with stdout, or null when git failed. */
 function runOnRepo(gitdir: string, args: string[], input: Buffer): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', [`--git-dir=${gitdir}`, ...args], {
-      env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' },
+    const child = spawnGit([`--git-dir=${gitdir}`, ...args], {
+      env: { GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' },
       stdio: ['pipe', 'pipe', 'ignore'],
     });
     const chunks: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    child.stdin.on('error', () => {}); // git died early: its exit code says so
+    child.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stdin!.on('error', () => {}); // git died early: its exit code says so
     child.on('error', reject);
     child.on('close', (code) => resolve(code === 0 ? Buffer.concat(chunks) : null));
-    child.stdin.end(input);
+    child.stdin!.end(input);
   });
 }
 
@@ -132,31 +180,20 @@ export function nativePackObjects(gitdir: string, oids: readonly string[]): Prom
  * blob takes native git a few microseconds. Returns only the blobs it found.
  */
 export function nativeReadBlobs(gitdir: string, oids: readonly string[]): Promise<Map<string, Uint8Array>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', ['--git-dir', gitdir, 'cat-file', '--batch'], {
-      env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' },
-      stdio: ['pipe', 'pipe', 'ignore'],
-    });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`git cat-file --batch exited with ${code}`));
-      const out = Buffer.concat(chunks);
-      const blobs = new Map<string, Uint8Array>();
-      let at = 0;
-      while (at < out.length) {
-        const eol = out.indexOf(0x0a, at);
-        if (eol < 0) break;
-        const [oid, type, size] = out.subarray(at, eol).toString('utf8').split(' ');
-        at = eol + 1;
-        if (type === 'missing' || size === undefined) continue;
-        const length = Number(size);
-        if (type === 'blob' && oid) blobs.set(oid, new Uint8Array(out.subarray(at, at + length)));
-        at += length + 1; // content, then its newline
-      }
-      resolve(blobs);
-    });
-    child.stdin.end(oids.join('\n') + '\n');
+  return runOnRepo(gitdir, ['cat-file', '--batch'], Buffer.from(oids.join('\n') + '\n', 'latin1')).then((out) => {
+    if (out === null) throw new Error('git cat-file --batch failed');
+    const blobs = new Map<string, Uint8Array>();
+    let at = 0;
+    while (at < out.length) {
+      const eol = out.indexOf(0x0a, at);
+      if (eol < 0) break;
+      const [oid, type, size] = out.subarray(at, eol).toString('utf8').split(' ');
+      at = eol + 1;
+      if (type === 'missing' || size === undefined) continue;
+      const length = Number(size);
+      if (type === 'blob' && oid) blobs.set(oid, new Uint8Array(out.subarray(at, at + length)));
+      at += length + 1; // content, then its newline
+    }
+    return blobs;
   });
 }

@@ -40,30 +40,37 @@ export async function push(ctx: PushContext, repo: CacheRepo, input: PushInput):
   const ref = `refs/heads/${input.branch}`;
   await readCommitIn(repo, input.commit);
 
-  const advertised = await discover(ctx, remote);
-  const current = advertised.refs.get(ref) ?? null;
-  if (current === input.commit) return { previous: current };
-  await checkUpdate(repo, remote, input, current);
+  let previous: Oid | null | undefined;
+  let pack: Buffer | undefined;
+  for (let attempt = 0; ; attempt++) {
+    // Each try looks again: a try that failed on the way back may have updated the branch.
+    const advertised = await discover(ctx, remote);
+    const current = advertised.refs.get(ref) ?? null;
+    if (previous === undefined) previous = current;
+    if (current === input.commit) return { previous };
+    await checkUpdate(repo, remote, input, current);
 
-  const have = new Set(advertised.refs.values());
-  const objects = await objectsToSend(repo, input.commit, have);
-  const pack = await packObjects(ctx, repo, objects);
-  const wanted = ['report-status', 'side-band-64k'].filter((cap) => advertised.capabilities.has(cap));
-  const body = Buffer.concat([pktLine(`${current ?? ZERO} ${input.commit} ${ref}\0 ${wanted.join(' ')}\n`), FLUSH, pack]);
-
-  let answer: Buffer;
-  try {
-    ({ body: answer } = await ctx.transport.exchange(remote, {
-      method: 'POST',
-      url: `${remote.url.replace(/\/+$/, '')}/git-receive-pack`,
-      headers: { 'content-type': 'application/x-git-receive-pack-request', accept: 'application/x-git-receive-pack-result' },
-      body,
-    }));
-  } catch (error) {
-    throw translateRemoteError(error, remote.url);
+    pack ??= await packObjects(ctx, repo, await objectsToSend(repo, input.commit, new Set(advertised.refs.values())));
+    const wanted = ['report-status', 'side-band-64k'].filter((cap) => advertised.capabilities.has(cap));
+    const body = Buffer.concat([pktLine(`${current ?? ZERO} ${input.commit} ${ref}\0 ${wanted.join(' ')}\n`), FLUSH, pack]);
+    let answer: Buffer;
+    try {
+      ({ body: answer } = await ctx.transport.exchange(remote, {
+        method: 'POST',
+        url: `${remote.url.replace(/\/+$/, '')}/git-receive-pack`,
+        headers: { 'content-type': 'application/x-git-receive-pack-request', accept: 'application/x-git-receive-pack-result' },
+        body,
+      }));
+    } catch (error) {
+      const translated = translateRemoteError(error, remote.url);
+      if (translated.code !== 'E_NETWORK' || attempt >= ctx.transport.retries) throw translated;
+      ctx.transport.debug(`push to ${remote.repository}: ${translated.message} Looking at ${input.branch} again (${attempt + 1} of ${ctx.transport.retries}).`);
+      await ctx.transport.backoff(attempt);
+      continue;
+    }
+    if (wanted.includes('report-status')) checkReport(remote, input.branch, readReport(remote, answer, wanted.includes('side-band-64k')));
+    return { previous };
   }
-  if (wanted.includes('report-status')) checkReport(remote, input.branch, readReport(remote, answer, wanted.includes('side-band-64k')));
-  return { previous: current };
 }
 
 /** As `git check-ref-format --branch`: what git itself would accept as a branch name. */
