@@ -52,6 +52,9 @@ export type ErrorCode =
   | 'E_NO_CONFLICTS'
   | 'E_REBASE_IN_PROGRESS'
   | 'E_NOT_INTERACTIVE'
+  | 'E_STATE_INVALID'
+  | 'E_FILESYSTEM'
+  | 'E_DOWNGRADE'
   | 'E_GITHUB'
   | 'E_INTERNAL'
   // a repository or API could not be reached (exit 3): E_NETWORK
