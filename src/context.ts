@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ForgeError, registerSecret } from './errors.js';
+import { configureAddresses } from './core/repository.js';
 import { createWorktree } from './git/worktree.js';
 import { createBlobStore } from './store/blobs.js';
 import { checkForgeDir } from './store/forge-dir.js';
@@ -80,6 +81,8 @@ export async function buildContext(options: ContextOptions): Promise<EngineConte
   const forgeDir = join(root, '.forge');
   const token = tokenFrom(env);
   registerSecret(token);
+  // ORG/REPO means GH_HOST when set; relative local paths start at the folder of forge.yaml.
+  configureAddresses({ ...(env.GH_HOST ? { defaultHost: env.GH_HOST } : {}), baseDir: root, homeDir: homedir() });
   let git: GitPort | undefined;
   await checkForgeDir(forgeDir);
   const blobs = createBlobStore(join(forgeDir, 'blobs'));

@@ -33,12 +33,19 @@ const WATCHDOG = [
   'exit "$status"',
 ].join('\n');
 
+type Stdio = ['ignore' | 'pipe', 'pipe' | 'ignore', 'pipe' | 'ignore'];
+
 /** Spawns git so that it cannot outlive forge (see WATCHDOG; plain spawn where there is no sh). */
-export function spawnGit(args: string[], options: { env?: NodeJS.ProcessEnv; stdio: ['ignore' | 'pipe', 'pipe' | 'ignore', 'pipe' | 'ignore'] }): ChildProcess {
+export function spawnGit(args: string[], options: { env?: NodeJS.ProcessEnv; stdio: Stdio }): ChildProcess {
+  return spawnWatched('git', args, options);
+}
+
+/** Any command under the same watchdog (ssh for a push over ssh). */
+export function spawnWatched(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; stdio: Stdio }): ChildProcess {
   const env = { ...process.env, ...options.env };
-  if (process.platform === 'win32') return spawn('git', args, { env, stdio: options.stdio });
+  if (process.platform === 'win32') return spawn(command, args, { env, stdio: options.stdio });
   const spawnOptions: SpawnOptions = { env, stdio: [...options.stdio, 'pipe'], detached: true };
-  const child = spawn('/bin/sh', ['-c', WATCHDOG, 'forge-git', 'git', ...args], spawnOptions);
+  const child = spawn('/bin/sh', ['-c', WATCHDOG, 'forge-git', command, ...args], spawnOptions);
   // fd 3 only has to stay open while git runs; then our end goes too, so 'close' can come.
   child.once('exit', () => (child.stdio[3] as { destroy?: () => void } | null)?.destroy?.());
   return child;
@@ -87,21 +94,19 @@ function run(args: string[], env: NodeJS.ProcessEnv, onStderr?: (chunk: string) 
   });
 }
 
-/**
- * `git fetch` into the bare cache repository. The token travels in an
- * Authorization header set through GIT_CONFIG_* environment variables: never in
- * argv (visible in `ps`), the URL or a config file.
- */
-export async function nativeFetch(options: {
-  gitdir: string;
-  url: string;
-  refspecs: string[];
-  depth?: number;
+export interface TransferOptions {
   token?: string;
   userAgent?: string;
   /** Seconds without data after which git gives up on the transfer (http.lowSpeedTime). Default 60. */
   timeoutSeconds?: number;
-}): Promise<NativeGitRun> {
+}
+
+/**
+ * The environment of a git that talks to a remote. The token travels in an Authorization header
+ * set through GIT_CONFIG_* environment variables: never in argv (visible in `ps`), the URL or a
+ * config file. Nothing may wait on a prompt.
+ */
+export function transferEnv(options: TransferOptions): NodeJS.ProcessEnv {
   const config: [string, string][] = [
     ['gc.auto', '0'],
     ['maintenance.auto', 'false'],
@@ -120,14 +125,26 @@ export async function nativeFetch(options: {
     GIT_TERMINAL_PROMPT: '0',
     GIT_ASKPASS: '',
     SSH_ASKPASS: '',
-    // A user's insteadOf rule may turn the URL into ssh: never wait on a prompt there either.
-    GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
     GIT_CONFIG_COUNT: String(config.length),
   };
+  // ssh must not ask for a password either; a user's own ssh command is theirs to configure.
+  if (!process.env.GIT_SSH_COMMAND && !process.env.GIT_SSH) env.GIT_SSH_COMMAND = 'ssh -o BatchMode=yes';
   config.forEach(([key, value], i) => {
     env[`GIT_CONFIG_KEY_${i}`] = key;
     env[`GIT_CONFIG_VALUE_${i}`] = value;
   });
+  return env;
+}
+
+/** `git fetch` into the bare cache repository. */
+export async function nativeFetch(options: TransferOptions & {
+  gitdir: string;
+  url: string;
+  refspecs: string[];
+  depth?: number;
+  /** Turn a shallow cache into a full one (`--unshallow`). */
+  unshallow?: boolean;
+}): Promise<NativeGitRun> {
   const args = [
     `--git-dir=${options.gitdir}`,
     'fetch',
@@ -136,12 +153,18 @@ export async function nativeFetch(options: {
     '--no-write-fetch-head',
     '--update-head-ok',
     ...(options.depth ? [`--depth=${options.depth}`] : []),
+    ...(options.unshallow ? ['--unshallow'] : []),
     '--',
     options.url,
     ...options.refspecs,
   ];
-  const { code, stderr } = await run(args, env);
+  const { code, stderr } = await run(args, transferEnv(options));
   return { code, stderr };
+}
+
+/** `git ls-remote --symref URL`: every ref and HEAD's target (for ssh, where isomorphic-git cannot go). */
+export async function nativeLsRemote(options: TransferOptions & { url: string }): Promise<NativeGitRun & { stdout: string }> {
+  return run(['ls-remote', '--symref', '--', options.url], transferEnv(options));
 }
 
 /** Runs git on a cache repository with `input` on stdin; resolves with stdout, or null when git failed. */
