@@ -101,7 +101,7 @@ export async function buildContext(options: ContextOptions): Promise<EngineConte
         ...(token ? { token } : {}),
         nativeGit: env.FORGE_NATIVE_GIT === '0' ? false : 'auto',
         ...httpSettingsFrom(env),
-        onDebug: (message) => options.reporter.emit({ type: 'debug', message }),
+        onProgress: (event) => options.reporter.emit(event),
       });
       return git;
     },

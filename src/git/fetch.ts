@@ -17,7 +17,7 @@ import { type CacheRepo, type CacheRepos, hasCommitIn, isEmptyCache, isShallow, 
 import { withCacheLock } from './cache-lock.js';
 import { translateRemoteError } from './git-errors.js';
 import { copyFromLocal, listLocalRefs } from './local.js';
-import { nativeFetch, nativeLsRemote } from './native-git.js';
+import { nativeFetch, nativeLsRemote, type NativeProgress } from './native-git.js';
 import type { Transport } from './transport.js';
 
 const INFINITE_DEPTH = 0x7fffffff;
@@ -142,6 +142,12 @@ function transferOptions(ctx: FetchContext, repo: CacheRepo) {
   return { timeoutSeconds: ctx.transport.timeoutMs / 1000, ...(token ? { token } : {}), ...(userAgent ? { userAgent } : {}) };
 }
 
+/** Native git's progress as transfer events, when anyone shows them. */
+function nativeProgress(ctx: FetchContext, repo: CacheRepo): { onProgress?: (progress: NativeProgress) => void } {
+  if (!ctx.transport.showsProgress) return {};
+  return { onProgress: (p) => ctx.transport.transfer({ repository: repo.repository, operation: 'fetch', phase: p.phase, loaded: p.loaded, total: p.total, ...(p.bytes === undefined ? {} : { bytes: p.bytes }) }) };
+}
+
 /** A native git that failed talking to a remote: git's own last words are the best explanation. */
 function nativeFailure(repo: CacheRepo, what: string, stderr: string): ForgeError {
   const said = stderr.trim().split('\n').filter(Boolean).at(-1)?.replace(/^(fatal|error):\s*/, '') ?? 'no message';
@@ -168,7 +174,8 @@ async function fetchWithoutHttp(ctx: FetchContext, repo: CacheRepo, wants: Want[
   const run = async (refspecs: string[], depth: number | undefined, unshallow = false) => {
     if (refspecs.length === 0) return;
     ctx.transport.onRequest?.({ repository: repo.repository, method: 'FETCH', url: repo.url, transport: 'native-git' });
-    const result = await nativeFetch({ gitdir: repo.gitdir, url: repo.url, refspecs, ...(depth ? { depth } : {}), unshallow, ...transferOptions(ctx, repo) });
+    const result = await nativeFetch({ gitdir: repo.gitdir, url: repo.url, refspecs, ...(depth ? { depth } : {}), unshallow, ...transferOptions(ctx, repo), ...nativeProgress(ctx, repo) });
+    ctx.transport.debug(`git fetch ${repo.url} ${refspecs.join(' ')} (native): ${result.code === 0 ? 'done' : `exit ${result.code}`}`);
     if (result.code !== 0) throw nativeFailure(repo, 'fetch from', result.stderr);
   };
   let missing = wants;
@@ -264,7 +271,9 @@ async function nativeFirstFetch(ctx: FetchContext, repo: CacheRepo, wants: Want[
     timeoutSeconds: ctx.transport.timeoutMs / 1000,
     ...(token ? { token } : {}),
     ...(userAgent ? { userAgent } : {}),
+    ...nativeProgress(ctx, repo),
   }).catch(() => ({ code: 1, stderr: '' }));
+  ctx.transport.debug(`git fetch ${repo.url} (native, first transfer): ${result.code === 0 ? 'done' : `exit ${result.code}, isomorphic-git takes over`}`);
   if (result.code !== 0) return false;
   const last = wants.at(-1);
   if (last && (await hasCommitIn(repo, last.commit))) await git.writeRef({ fs, gitdir: repo.gitdir, ref: LAST_REF, value: last.commit, force: true });
@@ -296,6 +305,9 @@ async function isoFetch(ctx: FetchContext, repo: CacheRepo, target: string, dept
       headers: ctx.transport.headers(),
       ...(depth === undefined ? {} : { depth }),
       ...ctx.transport.auth(repo.url),
+      ...(ctx.transport.showsProgress
+        ? { onProgress: (p: { phase: string; loaded: number; total: number }) => ctx.transport.transfer({ repository: repo.repository, operation: 'fetch', phase: p.phase, loaded: p.loaded, total: p.total || null }) }
+        : {}),
     });
   } finally {
     repo.extraWants = [];

@@ -136,6 +136,36 @@ export function transferEnv(options: TransferOptions): NodeJS.ProcessEnv {
   return env;
 }
 
+export interface NativeProgress {
+  phase: string;
+  loaded: number;
+  total: number | null;
+  bytes?: number;
+}
+
+const UNITS: Record<string, number> = { byte: 1, bytes: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4 };
+
+/**
+ * Reads git's progress output (`--progress` on stderr): lines ended by \r while they update,
+ * e.g. `Receiving objects:  45% (450/1000), 1.20 MiB | 350.00 KiB/s` or
+ * `remote: Compressing objects: 100% (2/2), done.`. Returns a function to feed chunks to.
+ */
+export function progressReader(onProgress: (progress: NativeProgress) => void): (chunk: string) => void {
+  let pending = '';
+  return (chunk) => {
+    pending += chunk;
+    const lines = pending.split(/[\r\n]/);
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      const match = /^(?:remote: )?([A-Z][A-Za-z ]*?):\s+\d+% \((\d+)\/(\d+)\)(?:, ([\d.]+) (bytes?|KiB|MiB|GiB|TiB))?/.exec(line.trim());
+      if (!match) continue;
+      const progress: NativeProgress = { phase: match[1]!, loaded: Number(match[2]), total: Number(match[3]) };
+      if (match[4]) progress.bytes = Math.round(Number(match[4]) * UNITS[match[5]!]!);
+      onProgress(progress);
+    }
+  };
+}
+
 /** `git fetch` into the bare cache repository. */
 export async function nativeFetch(options: TransferOptions & {
   gitdir: string;
@@ -144,11 +174,13 @@ export async function nativeFetch(options: TransferOptions & {
   depth?: number;
   /** Turn a shallow cache into a full one (`--unshallow`). */
   unshallow?: boolean;
+  /** git's own progress, read from its --progress output. */
+  onProgress?: (progress: NativeProgress) => void;
 }): Promise<NativeGitRun> {
   const args = [
     `--git-dir=${options.gitdir}`,
     'fetch',
-    '--quiet',
+    options.onProgress ? '--progress' : '--quiet',
     '--no-tags',
     '--no-write-fetch-head',
     '--update-head-ok',
@@ -158,7 +190,7 @@ export async function nativeFetch(options: TransferOptions & {
     options.url,
     ...options.refspecs,
   ];
-  const { code, stderr } = await run(args, transferEnv(options));
+  const { code, stderr } = await run(args, transferEnv(options), options.onProgress ? progressReader(options.onProgress) : undefined);
   return { code, stderr };
 }
 

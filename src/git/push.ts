@@ -42,7 +42,7 @@ export async function push(ctx: PushContext, repo: CacheRepo, input: PushInput):
   await readCommitIn(repo, input.commit);
 
   let previous: Oid | null | undefined;
-  let pack: Buffer | undefined;
+  let pack: { bytes: Buffer; objects: number } | undefined;
   for (let attempt = 0; ; attempt++) {
     // Each try looks again: a try that failed on the way back may have updated the branch.
     const session = await openSession(ctx, remote);
@@ -56,9 +56,16 @@ export async function push(ctx: PushContext, repo: CacheRepo, input: PushInput):
         return { previous };
       }
       await checkUpdate(repo, remote, input, current);
-      pack ??= await packObjects(ctx, repo, await objectsToSend(repo, input.commit, new Set(session.advertisement.refs.values())));
+      if (!pack) {
+        const objects = await objectsToSend(repo, input.commit, new Set(session.advertisement.refs.values()));
+        pack = { bytes: await packObjects(ctx, repo, objects), objects: objects.length };
+      }
       wanted = ['report-status', 'side-band-64k'].filter((cap) => session.advertisement.capabilities.has(cap));
-      answer = await session.send(Buffer.concat([pktLine(`${current ?? ZERO} ${input.commit} ${ref}\0 ${wanted.join(' ')}\n`), FLUSH, pack]));
+      const progress = { repository: remote.repository, operation: 'push' as const, phase: 'Writing objects', total: pack.objects };
+      ctx.transport.transfer({ ...progress, loaded: 0, bytes: 0 });
+      ctx.transport.debug(`push ${input.commit.slice(0, 12)} to ${input.branch} of ${remote.repository}: ${pack.objects} objects, ${pack.bytes.length} bytes`);
+      answer = await session.send(Buffer.concat([pktLine(`${current ?? ZERO} ${input.commit} ${ref}\0 ${wanted.join(' ')}\n`), FLUSH, pack.bytes]));
+      ctx.transport.transfer({ ...progress, loaded: pack.objects, bytes: pack.bytes.length });
     } catch (error) {
       await session.close();
       const translated = translateRemoteError(error, remote.url);

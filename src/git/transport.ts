@@ -16,6 +16,7 @@
 import * as git from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
 import type { Oid } from '../core/model.js';
+import type { ProgressEvent } from '../core/ports.js';
 import type { CacheRepo } from './cache-repo.js';
 import { parseRefAdvertisement, PktLineError, readPktLines } from './pkt-line.js';
 
@@ -39,11 +40,15 @@ export interface TransportOptions {
   retries?: number;
   /** The first backoff (ms); it doubles on each retry, with full jitter, up to 10 s. Default 250. */
   retryDelayMs?: number;
-  /** Detail for --verbose: each retry and why. */
-  onDebug?: (message: string) => void;
-  /** Bytes received so far by a request that is still running (for progress lines). */
-  onReceive?: (event: { repository: string; url: string; bytes: number }) => void;
+  /**
+   * Progress for the command to show: `transfer` events while objects move (fetch and push), and
+   * `debug` lines (each request, each retry and why) for --verbose.
+   */
+  onProgress?: (event: GitProgressEvent) => void;
 }
+
+export type GitProgressEvent = Extract<ProgressEvent, { type: 'transfer' | 'debug' }>;
+export type TransferEvent = Extract<ProgressEvent, { type: 'transfer' }>;
 
 type HttpRequest = Parameters<typeof nodeHttp.request>[0];
 type HttpResponse = Awaited<ReturnType<typeof nodeHttp.request>>;
@@ -71,6 +76,10 @@ export interface Transport {
   retries: number;
   backoff(attempt: number): Promise<void>;
   debug(message: string): void;
+  /** A transfer under way (see ProgressEvent 'transfer'); dropped when nobody listens. */
+  transfer(event: Omit<TransferEvent, 'type'>): void;
+  /** True when someone listens to transfers (native git then prints its progress for us to read). */
+  showsProgress: boolean;
 }
 
 /** The token goes over https, or plain http to this machine (the loopback test and demo servers). */
@@ -101,9 +110,15 @@ export function createTransport(options: TransportOptions): Transport {
   /** Full jitter: anywhere between 0 and the exponential bound, so parallel clients spread out. */
   const jitter = (attempt: number) => Math.random() * Math.min(MAX_DELAY_MS, retryDelayMs * 2 ** attempt);
 
+  const debug = (message: string) => options.onProgress?.({ type: 'debug', message });
+
   /** One try: the answer read whole, with the inactivity timeout on the wait and on every chunk. */
   async function once(repo: CacheRepo, request: HttpRequest, body: Uint8Array[] | undefined): Promise<HttpResponse & { bytes: Buffer }> {
-    options.onRequest?.({ repository: repo.repository, method: request.method ?? 'GET', url: request.url, transport: 'isomorphic-git' });
+    const method = request.method ?? 'GET';
+    options.onRequest?.({ repository: repo.repository, method, url: request.url, transport: 'isomorphic-git' });
+    const started = Date.now();
+    // The pack of a fetch is what takes time: its bytes are the progress.
+    const isPack = method === 'POST' && request.url.endsWith('/git-upload-pack');
     const controller = new AbortController();
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
@@ -125,11 +140,13 @@ export function createTransport(options: TransportOptions): Transport {
           arm();
           chunks.push(Buffer.from(chunk));
           received += chunk.byteLength;
-          options.onReceive?.({ repository: repo.repository, url: request.url, bytes: received });
+          if (isPack) options.onProgress?.({ type: 'transfer', repository: repo.repository, operation: 'fetch', phase: 'Receiving objects', loaded: 0, total: null, bytes: received });
         }
       }
+      debug(`${method} ${request.url}: HTTP ${response.statusCode}, ${received} bytes in ${Date.now() - started} ms`);
       return { ...response, bytes: Buffer.concat(chunks) };
     } catch (error) {
+      debug(`${method} ${request.url}: ${timedOut ? `no answer for ${timeoutMs} ms` : (errorCode(error) ?? 'failed')} after ${Date.now() - started} ms`);
       if (timedOut) throw Object.assign(new Error(`No answer for ${timeoutMs} ms`), { code: 'ETIMEDOUT', timeoutMs, cause: error });
       throw error;
     } finally {
@@ -159,7 +176,7 @@ export function createTransport(options: TransportOptions): Transport {
         why = code === 'PktLineError' ? `an answer cut short (${(error as Error).message})` : code;
       }
       const delay = Math.max(retryAfterMs, jitter(attempt));
-      options.onDebug?.(`${request.method ?? 'GET'} ${request.url}: ${why}; trying again in ${Math.round(delay)} ms (${attempt + 1} of ${retries})`);
+      debug(`${request.method ?? 'GET'} ${request.url}: ${why}; trying again in ${Math.round(delay)} ms (${attempt + 1} of ${retries})`);
       await sleep(delay);
     }
   }
@@ -209,7 +226,9 @@ export function createTransport(options: TransportOptions): Transport {
     timeoutMs,
     retries,
     backoff: (attempt) => sleep(jitter(attempt)),
-    debug: (message) => options.onDebug?.(message),
+    debug,
+    transfer: (event) => options.onProgress?.({ type: 'transfer', ...event }),
+    showsProgress: options.onProgress !== undefined,
   };
 }
 
