@@ -105,7 +105,7 @@ export async function ensureCommits(ctx: FetchContext, repo: CacheRepo, wants: W
 async function listSshRefs(ctx: FetchContext, repo: CacheRepo): Promise<RemoteRefs> {
   await requireNative(ctx, repo);
   const result = await nativeLsRemote({ url: repo.url, ...transferOptions(ctx, repo) });
-  if (result.code !== 0) throw nativeFailure(repo, 'list the refs of', result.stderr);
+  if (result.code !== 0) throw nativeFailure(repo, 'list the refs of', result.stderr, result.timedOut);
   const refs = new Map<string, Oid>();
   let head: string | null = null;
   for (const line of result.stdout.split('\n')) {
@@ -149,7 +149,13 @@ function nativeProgress(ctx: FetchContext, repo: CacheRepo): { onProgress?: (pro
 }
 
 /** A native git that failed talking to a remote: git's own last words are the best explanation. */
-function nativeFailure(repo: CacheRepo, what: string, stderr: string): ForgeError {
+function nativeFailure(repo: CacheRepo, what: string, stderr: string, timedOut = false): ForgeError {
+  if (timedOut) {
+    return new ForgeError('E_NETWORK', `${repo.repository} stopped answering (git heard nothing for too long trying to ${what} it).`, {
+      hint: "Check your network connection and try again. Meanwhile 'forge sync status --offline' works without reaching it.",
+      data: { repository: repo.repository },
+    });
+  }
   const said = stderr.trim().split('\n').filter(Boolean).at(-1)?.replace(/^(fatal|error):\s*/, '') ?? 'no message';
   const ssh = repo.address.kind === 'ssh';
   return new ForgeError(ssh ? 'E_NETWORK' : 'E_GIT', `Could not ${what} ${repo.repository}: git says "${said}".`, {
@@ -176,7 +182,7 @@ async function fetchWithoutHttp(ctx: FetchContext, repo: CacheRepo, wants: Want[
     ctx.transport.onRequest?.({ repository: repo.repository, method: 'FETCH', url: repo.url, transport: 'native-git' });
     const result = await nativeFetch({ gitdir: repo.gitdir, url: repo.url, refspecs, ...(depth ? { depth } : {}), unshallow, ...transferOptions(ctx, repo), ...nativeProgress(ctx, repo) });
     ctx.transport.debug(`git fetch ${repo.url} ${refspecs.join(' ')} (native): ${result.code === 0 ? 'done' : `exit ${result.code}`}`);
-    if (result.code !== 0) throw nativeFailure(repo, 'fetch from', result.stderr);
+    if (result.code !== 0) throw nativeFailure(repo, 'fetch from', result.stderr, result.timedOut);
   };
   let missing = wants;
   if (!deep) {

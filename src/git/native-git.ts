@@ -9,6 +9,8 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 export interface NativeGitRun {
   code: number;
   stderr: string;
+  /** Killed after going `idleMs` without a byte of output (a stalled remote). */
+  timedOut?: boolean;
 }
 
 /**
@@ -77,21 +79,49 @@ export function nativeGitAvailable(): Promise<boolean> {
   return versionProbe;
 }
 
-function run(args: string[], env: NodeJS.ProcessEnv, onStderr?: (chunk: string) => void): Promise<NativeGitRun & { stdout: string }> {
+function run(args: string[], env: NodeJS.ProcessEnv, onStderr?: (chunk: string) => void, idleMs?: number): Promise<NativeGitRun & { stdout: string }> {
   return new Promise((resolve, reject) => {
     const child = spawnGit(args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      if (idleMs === undefined) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        timedOut = true;
+        killGit(child);
+      }, idleMs);
+    };
+    arm();
+    child.stdout!.on('data', (chunk: Buffer) => {
+      arm();
+      stdout += chunk.toString();
+    });
     child.stderr!.on('data', (chunk: Buffer) => {
+      arm();
       const text = chunk.toString();
       onStderr?.(text);
       // Keep the tail only: progress output can be long.
       stderr = (stderr + text).slice(-4000);
     });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr, ...(timedOut ? { timedOut } : {}) });
+    });
   });
+}
+
+/** ssh as forge runs it: never a prompt, and a dead connection noticed within the timeout. */
+export function sshOptions(timeoutSeconds = 60): string[] {
+  const seconds = Math.max(1, Math.ceil(timeoutSeconds));
+  const interval = Math.max(1, Math.min(15, Math.ceil(seconds / 3)));
+  return ['-o', 'BatchMode=yes', '-o', `ConnectTimeout=${seconds}`, '-o', `ServerAliveInterval=${interval}`, '-o', 'ServerAliveCountMax=3'];
 }
 
 export interface TransferOptions {
@@ -128,7 +158,7 @@ export function transferEnv(options: TransferOptions): NodeJS.ProcessEnv {
     GIT_CONFIG_COUNT: String(config.length),
   };
   // ssh must not ask for a password either; a user's own ssh command is theirs to configure.
-  if (!process.env.GIT_SSH_COMMAND && !process.env.GIT_SSH) env.GIT_SSH_COMMAND = 'ssh -o BatchMode=yes';
+  if (!process.env.GIT_SSH_COMMAND && !process.env.GIT_SSH) env.GIT_SSH_COMMAND = ['ssh', ...sshOptions(options.timeoutSeconds)].join(' ');
   config.forEach(([key, value], i) => {
     env[`GIT_CONFIG_KEY_${i}`] = key;
     env[`GIT_CONFIG_VALUE_${i}`] = value;
@@ -180,7 +210,8 @@ export async function nativeFetch(options: TransferOptions & {
   const args = [
     `--git-dir=${options.gitdir}`,
     'fetch',
-    options.onProgress ? '--progress' : '--quiet',
+    // Progress output also tells the watchdog below that the transfer is alive.
+    '--progress',
     '--no-tags',
     '--no-write-fetch-head',
     '--update-head-ok',
@@ -190,13 +221,15 @@ export async function nativeFetch(options: TransferOptions & {
     options.url,
     ...options.refspecs,
   ];
-  const { code, stderr } = await run(args, transferEnv(options), options.onProgress ? progressReader(options.onProgress) : undefined);
-  return { code, stderr };
+  // curl's http.lowSpeedTime ends a stalled HTTP transfer first; this catches ssh and local ones.
+  const idleMs = 2 * 1000 * Math.max(1, options.timeoutSeconds ?? 60);
+  const { code, stderr, timedOut } = await run(args, transferEnv(options), options.onProgress ? progressReader(options.onProgress) : undefined, idleMs);
+  return { code, stderr, ...(timedOut ? { timedOut } : {}) };
 }
 
 /** `git ls-remote --symref URL`: every ref and HEAD's target (for ssh, where isomorphic-git cannot go). */
 export async function nativeLsRemote(options: TransferOptions & { url: string }): Promise<NativeGitRun & { stdout: string }> {
-  return run(['ls-remote', '--symref', '--', options.url], transferEnv(options));
+  return run(['ls-remote', '--symref', '--', options.url], transferEnv(options), undefined, 1000 * Math.max(1, options.timeoutSeconds ?? 60));
 }
 
 /** Runs git on a cache repository with `input` on stdin; resolves with stdout, or null when git failed. */

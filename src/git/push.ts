@@ -22,7 +22,7 @@ import type { PushInput } from '../core/ports.js';
 import type { Oid } from '../core/model.js';
 import type { CacheRepo, CacheRepos } from './cache-repo.js';
 import { translateRemoteError } from './git-errors.js';
-import { nativePackObjects, spawnGit, spawnWatched } from './native-git.js';
+import { killGit, nativePackObjects, spawnGit, spawnWatched, sshOptions } from './native-git.js';
 import { FLUSH, parseRefAdvertisement, PktLineError, pktLine, readPktLines, type RefAdvertisement } from './pkt-line.js';
 import { readCommitIn, readTreeIn } from './read.js';
 import type { Transport } from './transport.js';
@@ -122,11 +122,11 @@ async function openSession(ctx: PushContext, remote: CacheRepo): Promise<Receive
       data: { repository: remote.repository },
     });
   }
-  return processSession(remote, receivePackProcess(remote));
+  return processSession(remote, receivePackProcess(remote, ctx.transport.timeoutMs), ctx.transport.timeoutMs);
 }
 
 /** `git receive-pack PATH` for a local repository; `ssh [-p PORT] [USER@]HOST git-receive-pack 'PATH'` for ssh. */
-function receivePackProcess(remote: CacheRepo): ChildProcess {
+function receivePackProcess(remote: CacheRepo, timeoutMs: number): ChildProcess {
   const stdio: ['pipe', 'pipe', 'pipe'] = ['pipe', 'pipe', 'pipe'];
   if (remote.address.kind === 'file') return spawnGit(['receive-pack', remote.address.localPath!], { stdio });
   const ssh = remote.address.ssh!;
@@ -135,7 +135,7 @@ function receivePackProcess(remote: CacheRepo): ChildProcess {
   const env = { GIT_TERMINAL_PROMPT: '0' };
   if (process.env.GIT_SSH_COMMAND) return spawnWatched('/bin/sh', ['-c', `${process.env.GIT_SSH_COMMAND} "$@"`, 'forge-ssh', ...args], { env, stdio });
   if (process.env.GIT_SSH) return spawnWatched(process.env.GIT_SSH, args, { env, stdio });
-  return spawnWatched('ssh', ['-o', 'BatchMode=yes', ...args], { env, stdio });
+  return spawnWatched('ssh', [...sshOptions(timeoutMs / 1000), ...args], { env, stdio });
 }
 
 /** Index just past the first flush-pkt of `bytes`, or null while it has not arrived whole. */
@@ -151,15 +151,33 @@ function advertisementEnd(bytes: Buffer): number | null {
   return null;
 }
 
-function processSession(remote: CacheRepo, child: ChildProcess): Promise<ReceivePackSession> {
+function processSession(remote: CacheRepo, child: ChildProcess, timeoutMs: number): Promise<ReceivePackSession> {
   return new Promise((resolve, reject) => {
     let out = Buffer.alloc(0);
     let stderr = '';
     let advertised: number | null = null;
     let ended = false;
-    const closed = new Promise<number>((done) => child.on('close', (code) => done(code ?? 1)));
+    // Like every HTTP request: silent for timeoutMs is a stalled remote.
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        timedOut = true;
+        killGit(child);
+      }, timeoutMs);
+    };
+    arm();
+    child.stdout!.on('data', arm);
+    child.stderr!.on('data', arm);
+    const closed = new Promise<number>((done) =>
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        done(code ?? 1);
+      }),
+    );
     const failed = (why: string) =>
-      new ForgeError(remote.address.kind === 'ssh' ? 'E_NETWORK' : 'E_GIT', `Could not push to ${remote.repository}: ${why}.`, {
+      new ForgeError(remote.address.kind === 'ssh' || timedOut ? 'E_NETWORK' : 'E_GIT', `Could not push to ${remote.repository}: ${timedOut ? `it stopped answering (nothing received for ${timeoutMs} ms)` : why}.`, {
         hint: remote.address.kind === 'ssh' ? 'Check that you can reach the host with ssh and that your key is loaded.' : 'Check that the path is a Git repository you can write to.',
         data: { repository: remote.repository },
       });

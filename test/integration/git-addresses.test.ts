@@ -16,6 +16,7 @@ let v1: string;
 let v2: string;
 let tip: string;
 let fakeSsh: string;
+let hangingSsh: string;
 const AUTHOR = { name: 'Dev', email: 'dev@example.com', timestamp: 1_700_000_000, timezoneOffset: 0 };
 const CHANGE: TreeChange[] = [{ action: 'write', path: 'components/a/x.txt', mode: '100644', content: Buffer.from('pushed\n') }];
 
@@ -29,6 +30,9 @@ beforeAll(async () => {
   fakeSsh = join(root, 'fake-ssh');
   await writeFile(fakeSsh, '#!/bin/sh\nshift\nexec sh -c "$*"\n');
   await chmod(fakeSsh, 0o755);
+  hangingSsh = join(root, 'hanging-ssh');
+  await writeFile(hangingSsh, '#!/bin/sh\nexec sleep 600\n');
+  await chmod(hangingSsh, 0o755);
 });
 
 afterAll(async () => {
@@ -135,6 +139,17 @@ describe('ssh', () => {
         await port.push(url, { remote: url, commit: made.commit, branch });
         expect(await gitRevParse(join(target, 'tools.git'), branch)).toBe(made.commit);
       }
+      // An ssh that never answers is a network failure naming the repository, in bounded time.
+      process.env.GIT_SSH_COMMAND = hangingSsh;
+      const stalled = createGitAdapter({ cacheDir: await tempDir(), nativeGit: true, requestTimeoutMs: 500 });
+      const listing = await caught(stalled.listRemoteRefs(`git@fakehost:${target}/tools.git`));
+      expect(listing.code).toBe('E_NETWORK');
+      expect(listing.message).toContain(`git@fakehost:${target}/tools.git`);
+      expect(listing.message).toContain('stopped answering');
+      await stalled.ensureCommits(bare, [{ commit: v1, ref: 'refs/tags/v1.0.0' }]);
+      const pushing = await caught(stalled.push(bare, { remote: `ssh://fakehost${target}/tools.git`, commit: v1, branch: 'never' }));
+      expect(pushing.code).toBe('E_NETWORK');
+      expect(pushing.message).toContain('stopped answering');
       const error = await caught((await adapter(false)).listRemoteRefs(`git@fakehost:${target}/tools.git`));
       expect(error.code).toBe('E_BAD_REPOSITORY');
       expect(error.exitCode).toBe(2);
