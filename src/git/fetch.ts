@@ -1,11 +1,12 @@
 // Reaching upstream: listing refs (git ls-remote) and fetching the commits forge needs into the
 // object cache.
 //
-// Fetches are shallow (depth 1, by ref name) unless `deep` is asked for or the wanted commit is
-// not at the tip of its ref any more; then the default branch and the wanted refs are fetched
-// with full history. The first, heavy transfer into an empty cache repository uses native git
-// (>= 2.38) when it is on PATH; isomorphic-git does everything else and is the fallback if native
-// git fails.
+// Over HTTP, fetches are shallow (depth 1, by ref name) unless `deep` is asked for or the wanted
+// commit is not at the tip of its ref any more; then the default branch and the wanted refs are
+// fetched with full history. The first, heavy transfer into an empty cache repository uses native
+// git (>= 2.38) when it is on PATH; isomorphic-git does everything else and is the fallback if
+// native git fails. Local repositories are listed directly and fetched with native git (or copied,
+// see local.ts); ssh goes through native git only.
 
 import fs from 'node:fs';
 import * as git from 'isomorphic-git';
