@@ -232,11 +232,14 @@ export async function nativeLsRemote(options: TransferOptions & { url: string })
   return run(['ls-remote', '--symref', '--', options.url], transferEnv(options), undefined, 1000 * Math.max(1, options.timeoutSeconds ?? 60));
 }
 
-/** Runs git on a cache repository with `input` on stdin; resolves with stdout, or null when git failed. */
+/**
+ * Runs git on a cache repository with `input` on stdin; resolves with stdout, or null when git
+ * failed. No watchdog here: these commands read stdin to its end, so they end when forge does.
+ */
 function runOnRepo(gitdir: string, args: string[], input: Buffer): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
-    const child = spawnGit([`--git-dir=${gitdir}`, ...args], {
-      env: { GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' },
+    const child = spawn('git', [`--git-dir=${gitdir}`, ...args], {
+      env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' },
       stdio: ['pipe', 'pipe', 'ignore'],
     });
     const chunks: Buffer[] = [];
@@ -249,13 +252,13 @@ function runOnRepo(gitdir: string, args: string[], input: Buffer): Promise<Buffe
 }
 
 /**
- * Feeds a `git fast-import` stream (ending in `get-mark :1` and `done`) into the cache repository;
- * returns the id of mark :1, or null when fast-import refused the stream.
+ * Feeds a `git fast-import` stream (ending in `get-mark :1`, `ls :1 ""` and `done`) into the
+ * cache repository; returns the commit of mark :1 and its tree, or null when fast-import refused.
  */
-export async function nativeFastImport(gitdir: string, stream: Buffer): Promise<string | null> {
+export async function nativeFastImport(gitdir: string, stream: Buffer): Promise<{ commit: string; tree: string } | null> {
   const out = await runOnRepo(gitdir, ['-c', 'gc.auto=0', 'fast-import', '--quiet', '--force', '--done'], stream);
-  const oid = out?.toString('latin1').trim() ?? '';
-  return /^[0-9a-f]{40}$/.test(oid) ? oid : null;
+  const match = /^([0-9a-f]{40})\n040000 tree ([0-9a-f]{40})\t\n?$/.exec(out?.toString('latin1') ?? '');
+  return match ? { commit: match[1]!, tree: match[2]! } : null;
 }
 
 /** A pack of exactly these objects (deltas between them, none against others), or null. */

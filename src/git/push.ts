@@ -42,6 +42,10 @@ export async function push(ctx: PushContext, repo: CacheRepo, input: PushInput):
   await readCommitIn(repo, input.commit);
 
   let previous: Oid | null | undefined;
+  // Packed while the remote is asked where the branch is: the objects the commit adds to its
+  // parent do not depend on the answer.
+  const packing = objectsToSend(repo, input.commit).then(async (objects) => ({ bytes: await packObjects(ctx, repo, objects), objects: objects.length }));
+  packing.catch(() => {}); // awaited below; a failed look at the remote must not leave it unhandled
   let pack: { bytes: Buffer; objects: number } | undefined;
   for (let attempt = 0; ; attempt++) {
     // Each try looks again: a try that failed on the way back may have updated the branch.
@@ -56,10 +60,7 @@ export async function push(ctx: PushContext, repo: CacheRepo, input: PushInput):
         return { previous };
       }
       await checkUpdate(repo, remote, input, current);
-      if (!pack) {
-        const objects = await objectsToSend(repo, input.commit, new Set(session.advertisement.refs.values()));
-        pack = { bytes: await packObjects(ctx, repo, objects), objects: objects.length };
-      }
+      pack ??= await packing;
       wanted = ['report-status', 'side-band-64k'].filter((cap) => session.advertisement.capabilities.has(cap));
       const progress = { repository: remote.repository, operation: 'push' as const, phase: 'Writing objects', total: pack.objects };
       ctx.transport.transfer({ ...progress, loaded: 0, bytes: 0 });
@@ -295,13 +296,13 @@ async function descendsFrom(repo: CacheRepo, commit: Oid, ancestor: Oid): Promis
 
 /**
  * The commit, and each tree and blob it does not share with its first parent at the same path
- * (duplicates of objects elsewhere in the parent are harmless). Continues through parents this
- * adapter created that the remote does not have.
+ * (duplicates of objects elsewhere in the parent, or already on the remote, are harmless).
+ * Continues through parents this adapter created.
  */
-async function objectsToSend(repo: CacheRepo, commit: Oid, have: ReadonlySet<Oid>): Promise<Oid[]> {
+async function objectsToSend(repo: CacheRepo, commit: Oid): Promise<Oid[]> {
   const out = new Set<Oid>();
   let next: Oid | null = commit;
-  while (next !== null && !have.has(next)) {
+  while (next !== null) {
     const { commit: parsed } = await readCommitIn(repo, next);
     out.add(next);
     const parent = parsed.parent[0] ?? null;
