@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ForgeError, registerSecret } from './errors.js';
+import { configureAddresses } from './core/repository.js';
 import { createWorktree } from './git/worktree.js';
 import { createBlobStore } from './store/blobs.js';
 import { checkForgeDir } from './store/forge-dir.js';
@@ -27,6 +28,25 @@ export function tokenFrom(env: Environment): string | undefined {
     if (value && value.trim() !== '') return value.trim();
   }
   return undefined;
+}
+
+/**
+ * FORGE_HTTP_TIMEOUT_MS: how long a Git request may go without the server sending anything
+ * (default 60 000); FORGE_HTTP_RETRIES: how many times a failed request is tried again (default 4).
+ */
+export function httpSettingsFrom(env: Environment): { requestTimeoutMs?: number; retries?: number } {
+  const number = (name: string, min: number): number | undefined => {
+    const text = env[name]?.trim();
+    if (!text) return undefined;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min) {
+      throw new ForgeError('E_USAGE', `${name} must be a whole number of at least ${min}, not '${text}'.`, { hint: `Unset ${name} to use the default.` });
+    }
+    return value;
+  };
+  const requestTimeoutMs = number('FORGE_HTTP_TIMEOUT_MS', 1);
+  const retries = number('FORGE_HTTP_RETRIES', 0);
+  return { ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }), ...(retries === undefined ? {} : { retries }) };
 }
 
 export function cacheDirFrom(env: Environment): string {
@@ -61,6 +81,8 @@ export async function buildContext(options: ContextOptions): Promise<EngineConte
   const forgeDir = join(root, '.forge');
   const token = tokenFrom(env);
   registerSecret(token);
+  // ORG/REPO means GH_HOST when set; relative local paths start at the folder of forge.yaml.
+  configureAddresses({ ...(env.GH_HOST ? { defaultHost: env.GH_HOST } : {}), baseDir: root, homeDir: homedir() });
   let git: GitPort | undefined;
   await checkForgeDir(forgeDir);
   const blobs = createBlobStore(join(forgeDir, 'blobs'));
@@ -78,6 +100,8 @@ export async function buildContext(options: ContextOptions): Promise<EngineConte
         cacheDir: cacheDirFrom(env),
         ...(token ? { token } : {}),
         nativeGit: env.FORGE_NATIVE_GIT === '0' ? false : 'auto',
+        ...httpSettingsFrom(env),
+        onProgress: (event) => options.reporter.emit(event),
       });
       return git;
     },
