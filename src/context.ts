@@ -1,11 +1,12 @@
 // The one place that builds real adapters. Everything is lazy where it can be: `status
-// --offline` never builds the git adapter, and a pull that finds nothing moved upstream lists refs
-// without loading isomorphic-git.
+// --offline` never builds the git adapter, and a command loads it (and isomorphic-git) only when
+// it first reaches an upstream.
 
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ForgeError, registerSecret } from './errors.js';
+import { configureAddresses } from './core/repository.js';
 import { createLazyGitAdapter } from './git/lazy-adapter.js';
 import { createWorktree } from './git/worktree.js';
 import { createBlobStore } from './store/blobs.js';
@@ -30,6 +31,25 @@ export function tokenFrom(env: Environment): string | undefined {
     if (value && value.trim() !== '') return value.trim();
   }
   return undefined;
+}
+
+/**
+ * FORGE_HTTP_TIMEOUT_MS: how long a Git request may go without the server sending anything
+ * (default 60 000); FORGE_HTTP_RETRIES: how many times a failed request is tried again (default 4).
+ */
+export function httpSettingsFrom(env: Environment): { requestTimeoutMs?: number; retries?: number } {
+  const number = (name: string, min: number): number | undefined => {
+    const text = env[name]?.trim();
+    if (!text) return undefined;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min) {
+      throw new ForgeError('E_USAGE', `${name} must be a whole number of at least ${min}, not '${text}'.`, { hint: `Unset ${name} to use the default.` });
+    }
+    return value;
+  };
+  const requestTimeoutMs = number('FORGE_HTTP_TIMEOUT_MS', 1);
+  const retries = number('FORGE_HTTP_RETRIES', 0);
+  return { ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }), ...(retries === undefined ? {} : { retries }) };
 }
 
 export function cacheDirFrom(env: Environment): string {
@@ -63,6 +83,8 @@ export async function buildContext(options: ContextOptions): Promise<EngineConte
   const forgeDir = join(root, '.forge');
   const token = tokenFrom(env);
   registerSecret(token);
+  // ORG/REPO means GH_HOST when set; relative local paths start at the folder of forge.yaml.
+  configureAddresses({ ...(env.GH_HOST ? { defaultHost: env.GH_HOST } : {}), baseDir: root, homeDir: homedir() });
   let git: GitPort | undefined;
   await checkForgeDir(forgeDir);
   const blobs = createBlobStore(join(forgeDir, 'blobs'));
@@ -76,11 +98,13 @@ export async function buildContext(options: ContextOptions): Promise<EngineConte
     worktree: createWorktree({ root, statCacheDir: join(forgeDir, 'stat-cache'), stagingDir: join(forgeDir, 'staging') }),
     git: () => {
       if (options.offline) throw new ForgeError('E_INTERNAL', 'This command works offline, yet it needed an upstream repository.', { hint: 'Report this; run the command without --offline meanwhile.' });
-      // Ref listing needs no library; the rest of the adapter (isomorphic-git) loads on first use.
+      // The adapter (isomorphic-git) loads on first use: undo, resolve or remove never need it.
       git ??= createLazyGitAdapter({
         cacheDir: cacheDirFrom(env),
         ...(token ? { token } : {}),
         nativeGit: env.FORGE_NATIVE_GIT === '0' ? false : 'auto',
+        ...httpSettingsFrom(env),
+        onProgress: (event) => options.reporter.emit(event),
       });
       return git;
     },

@@ -16,13 +16,14 @@ import * as git from 'isomorphic-git';
 import { ForgeError } from '../errors.js';
 import type { Want } from '../core/ports.js';
 import type { Oid } from '../core/model.js';
-import { repositoryId } from '../core/repository.js';
+import { parseRepository, type RepositoryAddress } from '../core/repository.js';
 import { displayRepository, isMissingObject } from './git-errors.js';
 import type { ObjectReader } from './cat-file.js';
-import { checkRepositoryUrl } from './repository-url.js';
 
 export interface CacheRepo {
   url: string;
+  /** What the URL is: http(s), a local repository or ssh (see src/core/repository.ts). */
+  address: RepositoryAddress;
   /** The repository as messages name it (no credentials). */
   repository: string;
   gitdir: string;
@@ -44,16 +45,15 @@ export const LAST_REF = 'refs/forge/last';
 
 /** Where the cache repository of `url` lives. */
 export function cacheRepoPath(cacheDir: string, url: string): string {
-  const id = repositoryId(url);
-  const slash = id.indexOf('/');
-  const host = id.slice(0, slash).replace(/[^A-Za-z0-9._-]+/g, '_') || 'local';
-  const path = id.slice(slash + 1).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '') || 'repo';
-  const hash = createHash('sha1').update(id).digest('hex').slice(0, 8);
+  const address = parseRepository(url);
+  const host = address.kind === 'file' ? 'local' : address.host.replace(/[^A-Za-z0-9._-]+/g, '_') || 'local';
+  const path = address.path.replace(/^\/+/, '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '') || 'repo';
+  const hash = createHash('sha1').update(address.id).digest('hex').slice(0, 8);
   return join(cacheDir, 'repos', host, `${path}-${hash}.git`);
 }
 
 export interface CacheRepos {
-  /** The cache repository of `url` (validated: http(s), no credentials in it). */
+  /** The cache repository of `url` (any address parseRepository reads; never with credentials). */
   get(url: string): CacheRepo;
   /** Creates the bare repository on first use. */
   ready(repo: CacheRepo): Promise<void>;
@@ -63,12 +63,11 @@ export function createCacheRepos(cacheDir: string): CacheRepos {
   const repos = new Map<string, CacheRepo>();
   return {
     get(url) {
-      checkRepositoryUrl(url);
-      const key = repositoryId(url);
-      let repo = repos.get(key);
+      const address = parseRepository(url); // E_BAD_REPOSITORY for what is no repository address
+      let repo = repos.get(address.id);
       if (!repo) {
-        repo = { url, repository: displayRepository(url), gitdir: cacheRepoPath(cacheDir, url), cache: {}, tail: Promise.resolve(), ready: undefined, extraWants: [], created: new Set() };
-        repos.set(key, repo);
+        repo = { url: address.url, address, repository: displayRepository(address.url), gitdir: cacheRepoPath(cacheDir, url), cache: {}, tail: Promise.resolve(), ready: undefined, extraWants: [], created: new Set() };
+        repos.set(address.id, repo);
       }
       return repo;
     },
@@ -108,7 +107,8 @@ export function serialized<T>(repo: CacheRepo, work: () => Promise<T>): Promise<
 /** True if the commit and its root tree are in the cache repository. */
 export async function hasCommitIn(repo: CacheRepo, commit: Oid): Promise<boolean> {
   if (!fs.existsSync(join(repo.gitdir, 'config'))) return false;
-  const native = /^[0-9a-f]{40,64}$/.test(commit) ? await repo.objects?.has(`${commit}^{tree}`) : null;
+  // A commit and its tree, as isomorphic-git's readCommit and readTree below ask (a tag of a tree is no commit).
+  const native = /^[0-9a-f]{40,64}$/.test(commit) ? await repo.objects?.has(`${commit}^{commit}^{tree}`) : null;
   if (native === true || native === false) return native;
   try {
     const { commit: parsed } = await git.readCommit({ fs, gitdir: repo.gitdir, oid: commit, cache: repo.cache });

@@ -94,19 +94,33 @@ async function isoExport(repo: CacheRepo, commit: Oid, path: string, into: strin
 /** One `git ls-tree -r -t` of a whole commit per repository and commit: every folder's snapshot comes from it. */
 const listings = new WeakMap<CacheRepo, Map<Oid, Promise<Map<string, { mode: string; type: string; oid: Oid }> | null>>>();
 
+/**
+ * A name git's verify_path() refuses (isomorphic-git's tree reader applies the same rule and read.ts
+ * names the entry): separators, "." and "..", and ".git" however NTFS or HFS+ would spell it.
+ */
+function unsafeName(name: string): boolean {
+  const hfsClean = name.replace(/[\u200C-\u200F\u202A-\u202E\u206A-\u206F\uFEFF]/g, '');
+  const normalized = hfsClean.split(':')[0]!.toLowerCase().replace(/[. ]+$/, '');
+  return name.includes('\\') || hfsClean === '.' || hfsClean === '..' || normalized === '.git' || /^\.?git~[1-9]$/.test(normalized);
+}
+
 function listingOf(repo: CacheRepo, commit: Oid) {
   let byCommit = listings.get(repo);
   if (!byCommit) listings.set(repo, (byCommit = new Map()));
   let listing = byCommit.get(commit);
   if (!listing) {
-    listing = git(repo.gitdir, ['ls-tree', '-r', '-t', '-z', '--full-tree', commit]).then((listed) => {
-      if (listed.code !== 0) return null; // e.g. a missing commit: isomorphic-git names the problem
+    listing = git(repo.gitdir, ['ls-tree', '-r', '-t', '-z', '--full-tree', `${commit}^{commit}`]).then((listed) => {
+      // A missing commit, or no commit (a tag of a tree): isomorphic-git names the problem.
+      if (listed.code !== 0) return null;
       const entries = new Map<string, { mode: string; type: string; oid: Oid }>();
       for (const record of listed.stdout.toString('utf8').split('\0')) {
         if (record === '') continue;
         const tab = record.indexOf('\t');
         const [mode, type, oid] = record.slice(0, tab).split(' ') as [string, string, string];
-        entries.set(record.slice(tab + 1), { mode, type, oid });
+        const path = record.slice(tab + 1);
+        // An entry git would refuse: read.ts says which, by name.
+        if (unsafeName(path.slice(path.lastIndexOf('/') + 1))) return null;
+        entries.set(path, { mode, type, oid });
       }
       return entries;
     });

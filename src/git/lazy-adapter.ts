@@ -1,28 +1,15 @@
-// The GitPort commands get: ref listing in one GET of forge's own (ls-remote.ts), everything
-// else from the full adapter (git-adapter.ts: isomorphic-git, the object cache, native git),
-// loaded on first use. A pull or status that finds nothing moved upstream never loads it.
+// The GitPort commands get: the full adapter (git-adapter.ts: isomorphic-git, the object cache,
+// native git) is loaded on the first call, so a command that never reaches an upstream (undo,
+// resolve, remove, conflicts, an offline status) never loads it.
 
 import type { GitPort } from '../core/ports.js';
 import type { GitAdapterOptions } from './git-adapter.js';
-import { displayRepository } from './git-errors.js';
-import { lsRemote, sendsToken } from './ls-remote.js';
-import { checkRepositoryUrl } from './repository-url.js';
 
 export function createLazyGitAdapter(options: GitAdapterOptions): GitPort {
   let full: Promise<GitPort> | undefined;
   const adapter = () => (full ??= import('./git-adapter.js').then((m) => m.createGitAdapter(options)));
-  const headers: Record<string, string> = options.userAgent ? { 'user-agent': options.userAgent } : {};
   return {
-    async listRemoteRefs(url) {
-      checkRepositoryUrl(url);
-      const token = options.token && sendsToken(url) ? options.token : undefined;
-      return lsRemote(url, {
-        ...(token ? { token } : {}),
-        headers,
-        ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}),
-        ...(options.onRequest ? { onRequest: (e) => options.onRequest!({ repository: displayRepository(url), ...e, transport: 'isomorphic-git' }) } : {}),
-      });
-    },
+    listRemoteRefs: async (...args) => (await adapter()).listRemoteRefs(...args),
     ensureCommits: async (...args) => (await adapter()).ensureCommits(...args),
     hasCommit: async (...args) => (await adapter()).hasCommit(...args),
     readSnapshot: async (...args) => (await adapter()).readSnapshot(...args),

@@ -12,7 +12,7 @@
 // forge wrote it), so the lock store can skip serializing a lock that would not change the file.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 const VERSION = 1;
@@ -66,6 +66,9 @@ export function createParsedCache<T>(file: string | null): ParsedCache<T> {
       const unchanged = known !== null && known.sha1 === entry.sha1 && known.canonical === canonical && known.json === entry.json;
       known = entry;
       if (unchanged || file === null) return;
+      // A read never makes .forge/parsed/ (a command that fails on bad input leaves .forge/ as it
+      // was); forge's own writes do, and reads keep it current from then on.
+      if (!canonical && !existsSync(dirname(file))) return;
       const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
       try {
         mkdirSync(dirname(file), { recursive: true });

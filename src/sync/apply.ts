@@ -28,6 +28,8 @@ export interface ApplyOptions {
   rebaseStops?: Map<string, NonNullable<ConflictSet['rebase']>>;
 }
 
+const REACHES_TARGET = new Set<ComponentPlan['action']>(['install', 'fast-forward', 'overwrite', 'stash']);
+
 const actionOp: Partial<Record<ComponentPlan['action'], HistoryEntry['op']>> = {
   install: 'pull',
   'fast-forward': 'pull',
@@ -54,6 +56,8 @@ export async function applyPlan(ctx: EngineContext, plan: PullPlan, options: App
       changes: c.action === 'remove' ? (options.keepFiles ? [] : 'remove') : c.changes,
       ...(c.source ? { source: c.source } : {}),
       backupAll: c.action === 'stash',
+      // These reach the upstream tree exactly: its file list is known, nothing to hash again.
+      ...(c.target && REACHES_TARGET.has(c.action) ? { result: c.target } : {}),
     });
     prepared.push({ plan: c, folder });
   }

@@ -121,4 +121,14 @@ describe('the parsed manifest', () => {
     expect(after).toEqual(parseManifest(await readFile(path, 'utf8')));
     expect(after.components.map((c) => c.name)).toEqual(['button', 'card']);
   });
+
+  it('a read alone never creates .forge/parsed (a command failing on bad input leaves .forge as it was); once forge wrote there, reads keep it', async () => {
+    await writeFile(join(root, 'forge.yaml'), MANIFEST);
+    await createManifestStore(root, manifestCache()).read();
+    await expect(readdir(join(root, '.forge'))).rejects.toThrow();
+    await createLockStore(root, lockCache()).write(lock('1.0.0'));
+    await createManifestStore(root, manifestCache()).read();
+    expect((await readdir(join(root, '.forge/parsed'))).sort()).toEqual(['forge.lock.yaml.json', 'forge.yaml.json']);
+  });
 });
+
