@@ -129,8 +129,14 @@ async function measured(command, args, options = {}) {
         : await run(command, args, { ...options, check: false });
   const text = timeBin ? await readFile(file, 'utf8').catch(() => '') : '';
   await rm(file, { force: true });
-  const [rss, user, system] = (text.trim().split('\n').pop() ?? '').split(' ').map(Number);
-  return { ...result, rssKiB: Number.isFinite(rss) ? rss : null, cpuMs: Number.isFinite(user) && Number.isFinite(system) ? (user + system) * 1000 : null };
+  const [rss, user, system, wall] = (text.trim().split('\n').pop() ?? '').split(' ').map(Number);
+  return {
+    ...result,
+    // rusage.py times the command itself, not its own start (python's 20-100 ms would sit on both sides).
+    ...(Number.isFinite(wall) ? { ms: wall * 1000 } : {}),
+    rssKiB: Number.isFinite(rss) ? rss : null,
+    cpuMs: Number.isFinite(user) && Number.isFinite(system) ? (user + system) * 1000 : null,
+  };
 }
 let measureSeq = 0;
 
