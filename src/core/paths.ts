@@ -31,3 +31,16 @@ export function foldersOverlap(a: string, b: string): boolean {
   const y = normalizePath(b) + '/';
   return x.startsWith(y) || y.startsWith(x);
 }
+
+/**
+ * The one order of paths (and names) forge lists things in: by UTF-16 code unit, as `<` compares
+ * strings. Deterministic across platforms and locales (never `localeCompare`).
+ */
+export function comparePaths(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** `comparePaths` over the `path` of two entries (files of a snapshot, changes, conflicts). */
+export function compareByPath(a: { path: string }, b: { path: string }): number {
+  return comparePaths(a.path, b.path);
+}

@@ -19,6 +19,7 @@ import { ForgeError } from '../errors.js';
 import type { WorktreePort } from '../core/ports.js';
 import { EMPTY_TREE, type FileEntry, type FileMode, type Oid, type Snapshot } from '../core/model.js';
 import { blobOid, snapshotFromFiles } from './tree-hash.js';
+import { compareByPath } from '../core/paths.js';
 
 export interface WorktreeOptions {
   /** The consumer repository's root folder. */
@@ -75,10 +76,6 @@ const loadGit = () => (isoGit ??= import('isomorphic-git'));
 /** As git's ce_permissions(): only the owner's x bit counts (0o654 is 100644 to git). */
 function gitMode(mode: number): FileMode {
   return (mode & 0o100) !== 0 ? '100755' : '100644';
-}
-
-function byPath(a: { path: string }, b: { path: string }): number {
-  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
 async function inPool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -287,7 +284,7 @@ export function createWorktree(options: WorktreeOptions): Worktree {
     }
     if (changed) await saveStatCache(cache);
 
-    files.sort(byPath);
+    files.sort(compareByPath);
     return { tree: snapshotFromFiles(files), files };
   }
 

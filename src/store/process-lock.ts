@@ -1,6 +1,7 @@
 // One forge process at a time per repository: two pulls writing the same folders and the same
 // lockfile would corrupt both. `.forge/lock` is created with O_EXCL and names its owner, so a
-// lock left by a crashed process (dead pid on this host) can be taken over safely.
+// lock left by a crashed process (dead pid on this host) can be taken over safely. The same lock
+// file, waited for instead of refused, guards each repository of the shared object cache.
 
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, linkSync, statSync } from 'node:fs';
@@ -27,9 +28,32 @@ export interface ProcessLock {
 /** How long an unreadable (half-written) lock file counts as held before it is treated as stale. */
 const UNREADABLE_GRACE_MS = 5_000;
 
+export interface LockFileOptions {
+  /** What the holder is doing, shown to whoever finds the lock held. */
+  command: string;
+  /** How long to wait for a live holder to let go (polling with backoff); default 0: fail at once. */
+  waitMs?: number;
+  /** The error to throw when the lock stays held. */
+  busy: (owner: ProcessLockOwner | 'unreadable') => ForgeError;
+}
+
+/**
+ * One lock per forge workspace (`.forge/lock`): a second forge process in the same repository
+ * stops at once with E_BUSY naming the holder.
+ */
 export async function acquireProcessLock(forgeDir: string, options: { command: string }): Promise<ProcessLock> {
   await mkdir(forgeDir, { recursive: true });
-  const file = join(forgeDir, PROCESS_LOCK_FILE);
+  return acquireLockFile(join(forgeDir, PROCESS_LOCK_FILE), { command: options.command, busy });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Takes the lock file `file` (its folder must exist): created with O_EXCL, naming its owner; a lock
+ * whose owner is gone is taken over. Every lock forge takes goes through here (the workspace lock
+ * above, and the object cache's in src/git/cache-lock.ts).
+ */
+export async function acquireLockFile(file: string, options: LockFileOptions): Promise<ProcessLock> {
   const owner: ProcessLockOwner = {
     pid: process.pid,
     hostname: hostname(),
@@ -38,13 +62,20 @@ export async function acquireProcessLock(forgeDir: string, options: { command: s
     token: randomBytes(8).toString('hex'),
   };
   const content = `${JSON.stringify(owner, null, 2)}\n`;
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  let delay = 50;
 
-  for (let attempt = 0; ; attempt++) {
+  for (let takeovers = 0; ; ) {
     if (tryCreate(file, content)) break;
     const current = readOwner(file);
     if (current === 'gone') continue; // released between our two calls: try again
-    if (isHeld(file, current)) throw busy(current);
-    if (attempt >= 3) throw busy(current);
+    if (isHeld(file, current) || takeovers >= 3) {
+      if (Date.now() >= deadline) throw options.busy(current);
+      await sleep(delay);
+      delay = Math.min(delay * 2, 1_000);
+      continue;
+    }
+    takeovers++;
     takeOver(file, current);
   }
 

@@ -14,6 +14,7 @@ import type { FileChange, FolderState, HistoryEntry, PendingOperation } from '..
 import type { ComponentPlan, PullPlan } from './pull-plan.js';
 import { readLocalFile } from './pull-plan.js';
 import { blobId } from '../core/blob-id.js';
+import { compareByPath } from '../core/paths.js';
 
 export interface ApplyResult {
   plan: PullPlan;
@@ -54,7 +55,7 @@ export function filesAfter(local: readonly FileEntry[], changes: readonly FileCh
     if (change.action === 'delete') map.delete(change.path);
     else map.set(change.path, { path: change.path, mode: change.mode, oid: blobId(change.content) });
   }
-  return [...map.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return [...map.values()].sort(compareByPath);
 }
 
 export function newId(ctx: EngineContext, name: string): string {

@@ -13,12 +13,13 @@ import type { FileChange, FolderState, RebaseStep } from '../core/ports.js';
 import { mergeSnapshots, type ComponentPlan, type PullPlan } from './pull-plan.js';
 import { repositoryUrl } from '../core/repository.js';
 import { byPath } from './snapshot.js';
+import { comparePaths } from '../core/paths.js';
 
 type FileMap = Map<string, { mode: FileEntry['mode']; content: Uint8Array } | null>;
 
 async function putFiles(ctx: EngineContext, files: FileMap): Promise<FileEntry[]> {
   const out: FileEntry[] = [];
-  for (const [path, f] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [path, f] of [...files].sort(([a], [b]) => comparePaths(a, b))) {
     if (f === null) continue; // absent at that commit
     out.push({ path, mode: f.mode, oid: await ctx.blobs.put(f.content) });
   }

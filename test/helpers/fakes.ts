@@ -27,6 +27,7 @@ import type { EngineContext, TreeIndex } from '../../src/sync/engine-context.js'
 import type { ComponentSpec, FileEntry, FileMode, Lockfile, Manifest, Oid, Selector, Snapshot } from '../../src/core/model.js';
 import { pull } from '../../src/sync/pull.js';
 import { repositoryId, repositoryUrl } from '../../src/core/repository.js';
+import { comparePaths } from '../../src/core/paths.js';
 import type {
   BlobStore,
   Clock,
@@ -58,7 +59,6 @@ interface StoredFile {
 const bytes = (content: string | Uint8Array): Uint8Array => (typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
 const text = (content: Uint8Array): string => Buffer.from(content).toString('utf8');
 const clone = <T>(value: T): T => (value === undefined || value === null ? value : (JSON.parse(JSON.stringify(value)) as T));
-const comparePaths = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function toStored(file: FakeFile): StoredFile {
   if (typeof file === 'string' || file instanceof Uint8Array) return { mode: '100644', content: bytes(file) };

@@ -297,7 +297,7 @@ describe('object cache', () => {
 
   it('waits for another process holding the lock, and takes over a lock whose owner is dead', async () => {
     const gitdir = await tempDir();
-    await writeFile(join(gitdir, 'forge.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: (await import('node:os')).hostname(), at: new Date().toISOString() }));
+    await writeFile(join(gitdir, 'forge.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, hostname: (await import('node:os')).hostname(), command: 'fetch r', startedAt: new Date().toISOString(), token: 'dead' }));
     expect(await withCacheLock(gitdir, 'r', async () => 'ran')).toBe('ran');
     const order: string[] = [];
     await Promise.all([

@@ -1,0 +1,145 @@
+// The per-user object cache: one bare repository per upstream repository,
+// cacheDir/repos/<host>/<path>-<8 hex of sha1(repository id)>.git, shared by every project of
+// the user; two spellings of one repository (…/repo, …/repo.git, …/repo/) share one entry.
+//
+// - One isomorphic-git `cache` object per repository for the adapter's lifetime: it keeps pack
+//   indexes parsed between calls (without it every read re-parses them).
+// - Fetches of one repository are serialized (a promise chain per repository), so two components
+//   of one repository never fetch twice; different repositories fetch in parallel. Across
+//   processes, a lock file in the cache repository (cache-lock.ts) guards writes.
+
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as git from 'isomorphic-git';
+import { ForgeError } from '../errors.js';
+import type { Want } from '../core/ports.js';
+import type { Oid } from '../core/model.js';
+import { repositoryId } from '../core/repository.js';
+import { displayRepository, isMissingObject } from './git-errors.js';
+
+export interface CacheRepo {
+  url: string;
+  /** The repository as messages name it (no credentials). */
+  repository: string;
+  gitdir: string;
+  /** Shared isomorphic-git cache (parsed pack indexes). */
+  cache: object;
+  /** Tail of the chain of fetches of this repository. */
+  tail: Promise<unknown>;
+  ready: Promise<void> | undefined;
+  /** Commits to ask for in the next upload-pack request besides the one isomorphic-git asks for. */
+  extraWants: Oid[];
+}
+
+/** The newest commit fetched into a cache repository: what a shallow fetch tells the server it has. */
+export const LAST_REF = 'refs/forge/last';
+
+/** Where the cache repository of `url` lives. */
+export function cacheRepoPath(cacheDir: string, url: string): string {
+  const id = repositoryId(url);
+  const slash = id.indexOf('/');
+  const host = id.slice(0, slash).replace(/[^A-Za-z0-9._-]+/g, '_') || 'local';
+  const path = id.slice(slash + 1).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '') || 'repo';
+  const hash = createHash('sha1').update(id).digest('hex').slice(0, 8);
+  return join(cacheDir, 'repos', host, `${path}-${hash}.git`);
+}
+
+export interface CacheRepos {
+  /** The cache repository of `url` (validated: http(s), no credentials in it). */
+  get(url: string): CacheRepo;
+  /** Creates the bare repository on first use. */
+  ready(repo: CacheRepo): Promise<void>;
+}
+
+export function createCacheRepos(cacheDir: string): CacheRepos {
+  const repos = new Map<string, CacheRepo>();
+  return {
+    get(url) {
+      let parsed: URL;
+      try {
+        parsed = new URL(url);
+      } catch {
+        throw new ForgeError('E_BAD_REPOSITORY', `"${url}" is not a repository URL.`, { data: { repository: url } });
+      }
+      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+        throw new ForgeError('E_BAD_REPOSITORY', `${displayRepository(url)} is not an http(s) repository URL.`, {
+          data: { repository: displayRepository(url) },
+        });
+      }
+      if (parsed.username || parsed.password) {
+        throw new ForgeError('E_BAD_REPOSITORY', `${displayRepository(url)} carries credentials in its URL.`, {
+          hint: 'Remove them from the URL and set GH_TOKEN instead.',
+          data: { repository: displayRepository(url) },
+        });
+      }
+      const key = repositoryId(url);
+      let repo = repos.get(key);
+      if (!repo) {
+        repo = { url, repository: displayRepository(url), gitdir: cacheRepoPath(cacheDir, url), cache: {}, tail: Promise.resolve(), ready: undefined, extraWants: [] };
+        repos.set(key, repo);
+      }
+      return repo;
+    },
+    ready,
+  };
+}
+
+async function ready(repo: CacheRepo): Promise<void> {
+  repo.ready ??= (async () => {
+    if (!fs.existsSync(join(repo.gitdir, 'config'))) {
+      await fs.promises.mkdir(repo.gitdir, { recursive: true });
+      await git.init({ fs, gitdir: repo.gitdir, bare: true, defaultBranch: 'main' });
+    }
+    // Objects fetched by ref may end up unreferenced: git must never prune them.
+    await git.setConfig({ fs, gitdir: repo.gitdir, path: 'gc.auto', value: '0' });
+    // isomorphic-git records fetched branches under this remote's refspec.
+    await git.setConfig({ fs, gitdir: repo.gitdir, path: 'remote.origin.fetch', value: '+refs/heads/*:refs/remotes/origin/*' });
+  })();
+  try {
+    await repo.ready;
+  } catch (error) {
+    repo.ready = undefined;
+    throw new ForgeError('E_GIT', `Could not create the object cache for ${repo.repository} in ${repo.gitdir}.`, {
+      hint: 'Check that FORGE_CACHE_DIR (or ~/.cache/forge) is writable.',
+      cause: error,
+    });
+  }
+}
+
+/** Runs `work` after every earlier fetch of the repository, before every later one. */
+export function serialized<T>(repo: CacheRepo, work: () => Promise<T>): Promise<T> {
+  const result = repo.tail.then(work, work);
+  repo.tail = result.catch(() => undefined);
+  return result;
+}
+
+/** True if the commit and its root tree are in the cache repository. */
+export async function hasCommitIn(repo: CacheRepo, commit: Oid): Promise<boolean> {
+  if (!fs.existsSync(join(repo.gitdir, 'config'))) return false;
+  try {
+    const { commit: parsed } = await git.readCommit({ fs, gitdir: repo.gitdir, oid: commit, cache: repo.cache });
+    await git.readTree({ fs, gitdir: repo.gitdir, oid: parsed.tree, cache: repo.cache });
+    return true;
+  } catch (error) {
+    if (isMissingObject(error)) return false;
+    throw new ForgeError('E_GIT', `Could not read the object cache of ${repo.repository}.`, { cause: error });
+  }
+}
+
+/** The wants whose commit is not in the cache repository yet. */
+export async function missingOf(repo: CacheRepo, wants: Want[]): Promise<Want[]> {
+  const present = await Promise.all(wants.map((want) => hasCommitIn(repo, want.commit)));
+  return wants.filter((_, i) => !present[i]);
+}
+
+export async function isEmptyCache(repo: CacheRepo): Promise<boolean> {
+  const packs = await readdir(join(repo.gitdir, 'objects', 'pack')).catch(() => [] as string[]);
+  return !packs.some((name) => name.endsWith('.pack'));
+}
+
+export async function isShallow(repo: CacheRepo): Promise<boolean> {
+  const text = await fs.promises.readFile(join(repo.gitdir, 'shallow'), 'utf8').catch(() => '');
+  return text.trim() !== '';
+}

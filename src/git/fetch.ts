@@ -1,0 +1,210 @@
+// Reaching upstream: listing refs (git ls-remote) and fetching the commits forge needs into the
+// object cache.
+//
+// Fetches are shallow (depth 1, by ref name) unless `deep` is asked for or the wanted commit is
+// not at the tip of its ref any more; then the default branch and the wanted refs are fetched
+// with full history. The first, heavy transfer into an empty cache repository uses native git
+// (>= 2.38) when it is on PATH; isomorphic-git does everything else and is the fallback if native
+// git fails.
+
+import fs from 'node:fs';
+import * as git from 'isomorphic-git';
+import { ForgeError } from '../errors.js';
+import type { RemoteRef, RemoteRefs, Want } from '../core/ports.js';
+import type { Oid } from '../core/model.js';
+import { comparePaths } from '../core/paths.js';
+import { type CacheRepo, type CacheRepos, hasCommitIn, isEmptyCache, isShallow, LAST_REF, missingOf, serialized } from './cache-repo.js';
+import { withCacheLock } from './cache-lock.js';
+import { translateRemoteError } from './git-errors.js';
+import { nativeFetch } from './native-git.js';
+import type { Transport } from './transport.js';
+
+const INFINITE_DEPTH = 0x7fffffff;
+
+export interface FetchContext {
+  repos: CacheRepos;
+  transport: Transport;
+  /** True when native git may do the first transfer into an empty cache repository. */
+  useNative(): Promise<boolean>;
+}
+
+interface FetchOutcome {
+  missing: Want[];
+  goneRefs: Set<string>;
+  /** The last unexpected failure of a fetch attempt, kept as the cause of E_COMMIT_NOT_FOUND. */
+  lastError?: unknown;
+}
+
+export async function listRemoteRefs(ctx: FetchContext, repo: CacheRepo): Promise<RemoteRefs> {
+  let served;
+  try {
+    served = await git.listServerRefs({
+      http: ctx.transport.http(repo),
+      url: repo.url,
+      headers: ctx.transport.headers(),
+      // Protocol v1: one GET carries refs, peeled tags and HEAD's target; v2 needs a second
+      // round trip (ls-refs) for the same answer.
+      protocolVersion: 1,
+      symrefs: true,
+      peelTags: true,
+      ...ctx.transport.auth(repo.url),
+    });
+  } catch (error) {
+    throw translateRemoteError(error, repo.url);
+  }
+  const refs: RemoteRef[] = [];
+  let head: string | null = null;
+  for (const ref of served) {
+    if (ref.ref.endsWith('^{}')) continue;
+    if (ref.ref === 'HEAD') {
+      if (ref.target) head = ref.target;
+    } else if (!ref.ref.startsWith('refs/heads/') && !ref.ref.startsWith('refs/tags/')) {
+      continue;
+    }
+    refs.push({ name: ref.ref, commit: ref.peeled ?? ref.oid });
+  }
+  refs.sort((a, b) => comparePaths(a.name, b.name));
+  return { refs, head };
+}
+
+export async function ensureCommits(ctx: FetchContext, repo: CacheRepo, wants: Want[], options: { deep?: boolean }): Promise<{ fetched: boolean }> {
+  return serialized(repo, async () => {
+    let missing = await missingOf(repo, wants);
+    if (missing.length === 0) return { fetched: false };
+    await ctx.repos.ready(repo);
+    const outcome = await withCacheLock(repo.gitdir, repo.repository, async () => {
+      // Another forge process may have fetched them while we waited for the lock.
+      missing = await missingOf(repo, missing);
+      if (missing.length === 0) return { missing, goneRefs: new Set<string>(), fetched: false };
+      return { ...(await fetchMissing(ctx, repo, missing, options.deep === true)), fetched: true };
+    });
+    const first = outcome.missing[0];
+    if (first) {
+      if (first.ref && outcome.goneRefs.has(first.ref)) {
+        throw new ForgeError('E_REF_NOT_FOUND', `${first.ref} no longer exists in ${repo.repository}.`, {
+          hint: 'Pick another version or ref, or pin the commit with `commit:`.',
+          data: { repository: repo.repository, ref: first.ref, commit: first.commit },
+        });
+      }
+      throw new ForgeError('E_COMMIT_NOT_FOUND', `Commit ${first.commit} was not found in ${repo.repository}${first.ref ? ` (from ${first.ref})` : ''}.`, {
+        hint: 'The commit may have been removed by a force-push; choose another version or commit.',
+        data: { repository: repo.repository, commit: first.commit, ...(first.ref ? { ref: first.ref } : {}) },
+        cause: outcome.lastError,
+      });
+    }
+    return { fetched: outcome.fetched };
+  });
+}
+
+async function fetchMissing(ctx: FetchContext, repo: CacheRepo, wants: Want[], deep: boolean): Promise<FetchOutcome> {
+  const goneRefs = new Set<string>();
+  let lastError: unknown;
+  let missing = wants;
+
+  const attempt = async (target: string, depth: number | undefined, commit?: Oid, extraWants: Oid[] = []): Promise<void> => {
+    try {
+      await isoFetch(ctx, repo, target, depth, commit, extraWants);
+    } catch (error) {
+      const translated = translateRemoteError(error, repo.url);
+      // Auth, network and missing repository stop everything; a missing ref or a refused
+      // commit id leaves the want missing for the next strategy.
+      if (translated.code === 'E_AUTH' || translated.code === 'E_NETWORK' || translated.code === 'E_REPO_NOT_FOUND') throw translated;
+      if ((error as { code?: string }).code === 'NotFoundError' && target.startsWith('refs/')) goneRefs.add(target);
+      else lastError = error;
+    }
+  };
+
+  if ((await isEmptyCache(repo)) && (await ctx.useNative())) {
+    if (await nativeFirstFetch(ctx, repo, missing, deep)) missing = await missingOf(repo, missing);
+    if (missing.length === 0) return { missing, goneRefs, lastError };
+  }
+
+  if (!deep) {
+    const targets = new Map<string, Oid>();
+    for (const want of missing) targets.set(want.ref ?? want.commit, want.commit);
+    const [first, ...others] = [...targets];
+    if (first && others.length > 0) {
+      // One request for all of them; what it did not bring is asked for one by one below.
+      await attempt(first[0], 1, first[1], others.map(([, commit]) => commit));
+      missing = await missingOf(repo, missing);
+      targets.clear();
+      for (const want of missing) targets.set(want.ref ?? want.commit, want.commit);
+    }
+    for (const [target, commit] of targets) await attempt(target, 1, commit);
+    missing = await missingOf(repo, missing);
+    if (missing.length === 0) return { missing, goneRefs, lastError };
+  }
+
+  // Full history: the default branch, then each wanted ref, then commit ids directly.
+  const depth = (await isShallow(repo)) ? INFINITE_DEPTH : undefined;
+  const refs = ['HEAD', ...new Set(missing.map((w) => w.ref).filter((r): r is string => !!r && !goneRefs.has(r)))];
+  for (const ref of refs) {
+    await attempt(ref, depth);
+    missing = await missingOf(repo, missing);
+    if (missing.length === 0) return { missing, goneRefs, lastError };
+  }
+  for (const want of missing) await attempt(want.commit, depth, want.commit);
+  return { missing: await missingOf(repo, missing), goneRefs, lastError };
+}
+
+/** First transfer with native git; false when it did not work (isomorphic-git then retries and reports). */
+async function nativeFirstFetch(ctx: FetchContext, repo: CacheRepo, wants: Want[], deep: boolean): Promise<boolean> {
+  const refspecs = new Set<string>();
+  for (const want of wants) {
+    if (want.ref?.startsWith('refs/')) refspecs.add(`+${want.ref}:${want.ref}`);
+    else if (!deep) refspecs.add(`+${want.commit}:refs/forge/commits/${want.commit}`);
+  }
+  if (deep) refspecs.add('+HEAD:refs/forge/head');
+  if (refspecs.size === 0) return false;
+  ctx.transport.onRequest?.({ repository: repo.repository, method: 'FETCH', url: repo.url, transport: 'native-git' });
+  const token = ctx.transport.tokenFor(repo.url);
+  const userAgent = ctx.transport.userAgent;
+  const result = await nativeFetch({
+    gitdir: repo.gitdir,
+    url: repo.url,
+    refspecs: [...refspecs],
+    ...(deep ? {} : { depth: 1 }),
+    ...(token ? { token } : {}),
+    ...(userAgent ? { userAgent } : {}),
+  }).catch(() => ({ code: 1, stderr: '' }));
+  if (result.code !== 0) return false;
+  const last = wants.at(-1);
+  if (last && (await hasCommitIn(repo, last.commit))) await git.writeRef({ fs, gitdir: repo.gitdir, ref: LAST_REF, value: last.commit, force: true });
+  return true;
+}
+
+/** isomorphic-git fetch of one ref (or commit id); `depth` 1 for shallow. */
+async function isoFetch(ctx: FetchContext, repo: CacheRepo, target: string, depth: number | undefined, commit?: Oid, extraWants: Oid[] = []): Promise<void> {
+  const isNamedRef = target.startsWith('refs/heads/') || target.startsWith('refs/tags/');
+  if (isNamedRef) {
+    // isomorphic-git tells the server it "has" the local ref of the same name. Point it at the
+    // newest commit we hold so the server sends only what changed since then.
+    const local = await git.resolveRef({ fs, gitdir: repo.gitdir, ref: target }).catch(() => null);
+    const last = local ?? (await git.resolveRef({ fs, gitdir: repo.gitdir, ref: LAST_REF }).catch(() => null));
+    if (!local && last) await git.writeRef({ fs, gitdir: repo.gitdir, ref: target, value: last, force: true });
+  }
+  repo.extraWants = extraWants;
+  let result: Awaited<ReturnType<typeof git.fetch>>;
+  try {
+    result = await git.fetch({
+      fs,
+      http: ctx.transport.http(repo),
+      gitdir: repo.gitdir,
+      cache: repo.cache,
+      url: repo.url,
+      ref: target,
+      singleBranch: true,
+      tags: false,
+      headers: ctx.transport.headers(),
+      ...(depth === undefined ? {} : { depth }),
+      ...ctx.transport.auth(repo.url),
+    });
+  } finally {
+    repo.extraWants = [];
+  }
+  if (isNamedRef && result.fetchHead) await git.writeRef({ fs, gitdir: repo.gitdir, ref: target, value: result.fetchHead, force: true });
+  const fetchedCommit = commit ?? (target === 'HEAD' ? result.fetchHead : null);
+  if (fetchedCommit && (await hasCommitIn(repo, fetchedCommit))) {
+    await git.writeRef({ fs, gitdir: repo.gitdir, ref: LAST_REF, value: fetchedCommit, force: true });
+  }
+}
