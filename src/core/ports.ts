@@ -26,12 +26,54 @@ export interface Want {
   ref?: string;
 }
 
+/**
+ * Who made a commit and when: `timestamp` in seconds since 1970, `timezoneOffset` in minutes as
+ * isomorphic-git and `Date#getTimezoneOffset` count it (positive west of UTC: -120 is +0200).
+ */
+export interface GitIdentity {
+  name: string;
+  email: string;
+  timestamp: number;
+  timezoneOffset: number;
+}
+
 export interface CommitInfo {
   oid: Oid;
   parents: Oid[];
   tree: Oid;
   message: string;
-  author: { name: string; email: string; timestamp: number; timezoneOffset: number };
+  author: GitIdentity;
+}
+
+/** What createCommit changes in the parent's tree (paths relative to the repository root, POSIX separators). */
+export type TreeChange =
+  | { action: 'write'; path: string; mode: FileMode; content: Uint8Array }
+  /** Removes the file, or the folder and everything in it; nothing if the path does not exist. */
+  | { action: 'delete'; path: string };
+
+export interface CreateCommitInput {
+  parent: Oid;
+  changes: TreeChange[];
+  message: string;
+  author: GitIdentity;
+  /** Default: the author. */
+  committer?: GitIdentity;
+}
+
+export interface PushInput {
+  /** The repository to push to: the upstream itself or a fork of it (full http(s) URL). */
+  remote: string;
+  /** A commit in the object cache of the `url` pushed from (made by createCommit, or fetched). */
+  commit: Oid;
+  /** Branch name without `refs/heads/`. */
+  branch: string;
+  /** Replace the branch whatever it points at. */
+  force?: boolean;
+  /**
+   * Unless force: the remote branch must be at this commit (null: must not exist yet), and then
+   * any commit may replace it. Without `expect` the push must be a fast-forward, as git push's.
+   */
+  expect?: Oid | null;
 }
 
 /** Upstream repositories, through the per-user object cache. `url` is always a full http(s) URL. */
@@ -50,6 +92,19 @@ export interface GitPort {
   /** Every `component.yaml` in the repository at `commit` (path of its folder, raw content). */
   findComponentManifests(url: string, commit: Oid): Promise<{ folder: string; content: Uint8Array }[]>;
   readCommit(url: string, commit: Oid): Promise<CommitInfo>;
+  /**
+   * A commit on top of `parent` (which must be in the cache) whose tree is the parent's with
+   * `changes` applied, built as git builds trees (sorted entries, exec bits, symlinks, folders
+   * left empty removed, untouched subtrees reused by id). Written into the cache of `url`.
+   */
+  createCommit(url: string, input: CreateCommitInput): Promise<{ commit: Oid; tree: Oid }>;
+  /**
+   * Pushes `commit` (in the cache of `url`) to branch `branch` of `remote`, sending the objects it
+   * adds to its parent: the remote must have the parent (an upstream has the locked commit; a
+   * GitHub fork shares its upstream's objects). Returns where the branch was before.
+   * E_PUSH_REJECTED when the branch moved or the push is not a fast-forward, E_AUTH, E_NETWORK.
+   */
+  push(url: string, input: PushInput): Promise<{ previous: Oid | null }>;
 }
 
 // --- the consumer's working tree ------------------------------------------------

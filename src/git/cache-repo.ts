@@ -31,6 +31,8 @@ export interface CacheRepo {
   ready: Promise<void> | undefined;
   /** Commits to ask for in the next upload-pack request besides the one isomorphic-git asks for. */
   extraWants: Oid[];
+  /** Commits createCommit made here (push sends them together when one builds on another). */
+  created: Set<Oid>;
 }
 
 /** The newest commit fetched into a cache repository: what a shallow fetch tells the server it has. */
@@ -77,7 +79,7 @@ export function createCacheRepos(cacheDir: string): CacheRepos {
       const key = repositoryId(url);
       let repo = repos.get(key);
       if (!repo) {
-        repo = { url, repository: displayRepository(url), gitdir: cacheRepoPath(cacheDir, url), cache: {}, tail: Promise.resolve(), ready: undefined, extraWants: [] };
+        repo = { url, repository: displayRepository(url), gitdir: cacheRepoPath(cacheDir, url), cache: {}, tail: Promise.resolve(), ready: undefined, extraWants: [], created: new Set() };
         repos.set(key, repo);
       }
       return repo;

@@ -7,12 +7,17 @@
 //   fetch.ts       ref listing and fetching the commits forge needs
 //   native-git.ts  the native git fast paths (first fetch, batched blob reads)
 //   read.ts        commits, snapshots, blobs and component manifests from the cache
+//   commit.ts      new commits: the parent's tree with paths written or deleted
+//   push.ts        a commit to a branch of an upstream or a fork (pkt-line.ts: the framing)
 
 import type { GitPort } from '../core/ports.js';
 import { registerSecret } from '../errors.js';
-import { createCacheRepos, hasCommitIn } from './cache-repo.js';
+import { createCacheRepos, hasCommitIn, serialized } from './cache-repo.js';
+import { withCacheLock } from './cache-lock.js';
+import { createCommit } from './commit.js';
 import { ensureCommits, type FetchContext, listRemoteRefs } from './fetch.js';
 import { nativeGitAvailable } from './native-git.js';
+import { push } from './push.js';
 import * as read from './read.js';
 import { createTransport, type TransportOptions } from './transport.js';
 
@@ -48,5 +53,12 @@ export function createGitAdapter(options: GitAdapterOptions): GitPort {
     readBlobs: async (url, oids) => read.readBlobs(await settled(url), oids, useNative),
     findComponentManifests: async (url, commit) => read.findComponentManifests(await settled(url), commit),
     readCommit: async (url, commit) => read.readCommit(await settled(url), commit),
+    createCommit: async (url, input) => {
+      const repo = repos.get(url);
+      const made = await serialized(repo, () => withCacheLock(repo.gitdir, repo.repository, () => createCommit(repo, input, useNative)));
+      repo.created.add(made.commit);
+      return made;
+    },
+    push: async (url, input) => push(ctx, await settled(url), input),
   };
 }

@@ -82,7 +82,7 @@ export function translateRemoteError(error: unknown, url: string): ForgeError {
       cause: error,
     });
   }
-  if (code === 'SmartHttpError' || code === 'ParseError' || code === 'RemoteCapabilityError' || code === 'EmptyServerResponseError') {
+  if (code === 'SmartHttpError' || code === 'ParseError' || code === 'RemoteCapabilityError' || code === 'EmptyServerResponseError' || code === 'PktLineError') {
     return new ForgeError('E_NETWORK', `${repo} did not answer like a Git server (${code}).`, {
       hint: 'Check that the repository URL points to a Git repository over HTTP(S).',
       data: { repository: repo, errorCode: code },

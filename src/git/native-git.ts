@@ -1,7 +1,8 @@
-// The native git fast path: only for the first, heavy transfer into an empty
-// cache repository, where isomorphic-git is several times slower and holds the
-// whole pack in memory. Everything else (and every failure) goes through
-// isomorphic-git, which gives structured errors.
+// Native git where it is several times faster than isomorphic-git: the first, heavy transfer
+// into an empty cache repository (isomorphic-git also holds the whole pack in memory), many blob
+// reads at once, building a commit (fast-import) and packing the objects of a push. Every caller
+// falls back to isomorphic-git when git is missing or fails, and isomorphic-git gives the
+// structured errors.
 
 import { spawn } from 'node:child_process';
 
@@ -93,6 +94,37 @@ export async function nativeFetch(options: {
   ];
   const { code, stderr } = await run(args, env);
   return { code, stderr };
+}
+
+/** Runs git on a cache repository with `input` on stdin; resolves with stdout, or null when git failed. */
+function runOnRepo(gitdir: string, args: string[], input: Buffer): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', [`--git-dir=${gitdir}`, ...args], {
+      env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stdin.on('error', () => {}); // git died early: its exit code says so
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code === 0 ? Buffer.concat(chunks) : null));
+    child.stdin.end(input);
+  });
+}
+
+/**
+ * Feeds a `git fast-import` stream (ending in `get-mark :1` and `done`) into the cache repository;
+ * returns the id of mark :1, or null when fast-import refused the stream.
+ */
+export async function nativeFastImport(gitdir: string, stream: Buffer): Promise<string | null> {
+  const out = await runOnRepo(gitdir, ['-c', 'gc.auto=0', 'fast-import', '--quiet', '--force', '--done'], stream);
+  const oid = out?.toString('latin1').trim() ?? '';
+  return /^[0-9a-f]{40}$/.test(oid) ? oid : null;
+}
+
+/** A pack of exactly these objects (deltas between them, none against others), or null. */
+export function nativePackObjects(gitdir: string, oids: readonly string[]): Promise<Buffer | null> {
+  return runOnRepo(gitdir, ['pack-objects', '--stdout', '-q'], Buffer.from(oids.map((oid) => `${oid}\n`).join(''), 'latin1'));
 }
 
 /**

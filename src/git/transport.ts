@@ -1,6 +1,7 @@
 // Git over HTTP for isomorphic-git: every request gets a timeout, the token (only where it may
 // go), the user agent, and the upload-pack rewrite below.
 
+import * as git from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
 import type { Oid } from '../core/model.js';
 import type { CacheRepo } from './cache-repo.js';
@@ -34,6 +35,12 @@ export interface Transport {
   /** The token to give native git for `url`, if any. */
   tokenFor(url: string): string | undefined;
   headers(): Record<string, string>;
+  /**
+   * One request where forge speaks smart HTTP itself (push): the token goes in an Authorization
+   * header up front (as native git sends it), the whole answer is read. Throws isomorphic-git's
+   * HttpError for a status other than 200, so errors translate as for its own requests.
+   */
+  exchange(repo: CacheRepo, request: { method: 'GET' | 'POST'; url: string; headers?: Record<string, string>; body?: Buffer }): Promise<{ headers: Record<string, string>; body: Buffer }>;
   userAgent: string | undefined;
   onRequest: ((event: GitRequestEvent) => void) | undefined;
 }
@@ -82,6 +89,24 @@ export function createTransport(options: TransportOptions): Transport {
     },
     tokenFor,
     headers: () => ({ ...headers }),
+    async exchange(repo, request) {
+      const token = tokenFor(request.url);
+      const response = await this.http(repo).request({
+        method: request.method,
+        url: request.url,
+        headers: {
+          ...headers,
+          ...(token ? { authorization: `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}` } : {}),
+          ...request.headers,
+        },
+        ...(request.body ? { body: [request.body] as unknown as HttpRequest['body'] } : {}),
+      });
+      const chunks: Buffer[] = [];
+      if (response.body) for await (const chunk of response.body) chunks.push(Buffer.from(chunk));
+      const body = Buffer.concat(chunks);
+      if (response.statusCode !== 200) throw new git.Errors.HttpError(response.statusCode, response.statusMessage, body.toString('utf8').slice(0, 500));
+      return { headers: response.headers ?? {}, body };
+    },
     userAgent: options.userAgent,
     onRequest: options.onRequest,
   };

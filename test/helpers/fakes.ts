@@ -33,8 +33,10 @@ import type {
   Clock,
   CommitInfo,
   ConflictSet,
+  CreateCommitInput,
   FileChange,
   ForkRecord,
+  GitIdentity,
   GitPort,
   HistoryEntry,
   LockStore,
@@ -42,6 +44,7 @@ import type {
   PendingOperation,
   ProgressEvent,
   PullRequestRecord,
+  PushInput,
   RemoteRefs,
   Reporter,
   StashEntry,
@@ -94,6 +97,13 @@ export interface FakeCommitOptions {
   replace?: boolean;
 }
 
+/** `Name <email> 1704067200 +0200`, as git writes a commit's author and committer lines. */
+function signature(id: GitIdentity): string {
+  const minutes = Math.abs(id.timezoneOffset);
+  const zone = `${id.timezoneOffset <= 0 ? '+' : '-'}${String(Math.floor(minutes / 60)).padStart(2, '0')}${String(minutes % 60).padStart(2, '0')}`;
+  return `${id.name} <${id.email}> ${id.timestamp} ${zone}`;
+}
+
 interface FakeCommit {
   info: CommitInfo;
   files: Map<string, StoredFile>;
@@ -117,19 +127,23 @@ export class FakeRepository {
       if (file === null) files.delete(path);
       else files.set(path, toStored(file));
     }
-    const tree = snapshotOf(files).tree;
     const timestamp = Date.UTC(2024, 0, 1) / 1000 + 60 * this.count++;
     const author = { name: 'Forge Test', email: 'test@forge.invalid', timestamp, timezoneOffset: 0 };
-    const message = `${options.message ?? `commit ${this.count}`}\n`;
-    const parents = parent ? [parent] : [];
+    const oid = this.store(files, parent ? [parent] : [], `${options.message ?? `commit ${this.count}`}\n`, author, author);
+    this.refs.set(branch, oid);
+    for (const tag of [options.tag ?? []].flat()) this.refs.set(`refs/tags/${tag}`, oid);
+    return oid;
+  }
+
+  /** Stores a commit of these files, with the id git gives it. */
+  store(files: Map<string, StoredFile>, parents: Oid[], message: string, author: GitIdentity, committer: GitIdentity): Oid {
+    const tree = snapshotOf(files).tree;
     const body =
       `tree ${tree}\n` +
       parents.map((p) => `parent ${p}\n`).join('') +
-      `author Forge Test <test@forge.invalid> ${timestamp} +0000\ncommitter Forge Test <test@forge.invalid> ${timestamp} +0000\n\n${message}`;
+      `author ${signature(author)}\ncommitter ${signature(committer)}\n\n${message}`;
     const oid = createHash('sha1').update(`commit ${Buffer.byteLength(body)}\0`).update(body).digest('hex');
-    this.commits.set(oid, { info: { oid, parents, tree, message, author }, files });
-    this.refs.set(branch, oid);
-    for (const tag of [options.tag ?? []].flat()) this.refs.set(`refs/tags/${tag}`, oid);
+    this.commits.set(oid, { info: { oid, parents, tree, message, author: { ...author } }, files });
     return oid;
   }
 
@@ -158,6 +172,12 @@ export class FakeUpstream implements GitPort {
   /** Calls per repository identity (repositoryId: host/path, no scheme, no `.git`). */
   readonly listRefsCalls = new Map<string, number>();
   readonly fetchCalls = new Map<string, number>();
+  /** Every push that reached a remote (accepted or refused), in order. */
+  readonly pushes: ({ url: string } & PushInput)[] = [];
+  /** Commits made by createCommit (push sends them along, as the real adapter does). */
+  private readonly created = new Set<Oid>();
+  /** Runs before each push: throw from it to make the push fail (e.g. an E_AUTH or E_NETWORK ForgeError). */
+  beforePush: ((url: string, input: PushInput) => void) | undefined;
 
   /** The repository for an address as users write it (`github.com/org/repo`) or a full URL; created on first use. */
   repo(repository: string): FakeRepository {
@@ -181,6 +201,17 @@ export class FakeUpstream implements GitPort {
   resetCounters(): void {
     this.listRefsCalls.clear();
     this.fetchCalls.clear();
+    this.pushes.length = 0;
+  }
+
+  /** A fork of `upstream` at `fork` (an address as users write it): same commits and refs, as GitHub makes it. */
+  forkOf(upstream: string, fork: string): FakeRepository {
+    const source = this.repo(upstream);
+    const copy = this.repo(fork);
+    for (const [oid, c] of source.commits) copy.commits.set(oid, c);
+    for (const [name, oid] of source.refs) copy.refs.set(name, oid);
+    copy.head = source.head;
+    return copy;
   }
 
   /** Forgets every fetched commit (a fresh machine with an empty cache). */
@@ -252,6 +283,75 @@ export class FakeUpstream implements GitPort {
 
   async readCommit(url: string, commit: Oid): Promise<CommitInfo> {
     return clone(this.fetched(url, commit).info);
+  }
+
+  async createCommit(url: string, input: CreateCommitInput): Promise<{ commit: Oid; tree: Oid }> {
+    const repo = this.known(url);
+    const files = new Map(this.fetched(url, input.parent).files);
+    for (const change of input.changes) {
+      const segments = change.path.split('/');
+      if (segments.some((s) => s === '' || s === '.' || s === '..' || s.toLowerCase() === '.git')) {
+        throw new ForgeError('E_PATH_ESCAPES', `Cannot write '${change.path}' into a commit of ${url}.`);
+      }
+      // A file replaces a folder of that name and the other way round, as in a git tree.
+      for (const path of [...files.keys()]) if (path.startsWith(`${change.path}/`)) files.delete(path);
+      for (let i = 1; i < segments.length; i++) files.delete(segments.slice(0, i).join('/'));
+      if (change.action === 'delete') files.delete(change.path);
+      else files.set(change.path, { mode: change.mode, content: new Uint8Array(change.content) });
+    }
+    const message = input.message.endsWith('\n') ? input.message : `${input.message}\n`;
+    const commit = repo.store(files, [input.parent], message, input.author, input.committer ?? input.author);
+    this.cached.get(repositoryId(url))!.add(commit);
+    this.created.add(commit);
+    return { commit, tree: repo.commits.get(commit)!.info.tree };
+  }
+
+  async push(url: string, input: PushInput): Promise<{ previous: Oid | null }> {
+    const source = this.known(url);
+    const remote = this.known(input.remote);
+    this.fetched(url, input.commit);
+    this.pushes.push({ url, ...clone(input) });
+    this.beforePush?.(url, input);
+    const ref = `refs/heads/${input.branch}`;
+    const current = remote.refs.get(ref) ?? null;
+    if (current === input.commit) return { previous: current };
+    if (!input.force) {
+      if (input.expect !== undefined && current !== input.expect) {
+        throw new ForgeError('E_PUSH_REJECTED', `Branch ${input.branch} of ${input.remote} is at ${current ?? 'nothing'}, not at ${input.expect ?? 'nothing'}.`, {
+          data: { repository: input.remote, branch: input.branch },
+        });
+      }
+      if (input.expect === undefined && current !== null && !this.descends(source, input.commit, current)) {
+        throw new ForgeError('E_PUSH_REJECTED', `Branch ${input.branch} of ${input.remote} is at ${current}: not a fast-forward.`, {
+          data: { repository: input.remote, branch: input.branch },
+        });
+      }
+    }
+    // As the real adapter: the commit and the commits createCommit made under it are sent; the
+    // remote must have the rest already.
+    const send: Oid[] = [];
+    for (let next: Oid | undefined = input.commit; next !== undefined && !remote.commits.has(next); ) {
+      if (next !== input.commit && !this.created.has(next)) {
+        throw new ForgeError('E_PUSH_REJECTED', `${input.remote} refused the update of ${input.branch} (missing necessary objects).`, {
+          data: { repository: input.remote, branch: input.branch },
+        });
+      }
+      send.push(next);
+      next = source.commits.get(next)!.info.parents[0];
+    }
+    for (const oid of send) remote.commits.set(oid, source.commits.get(oid)!);
+    remote.refs.set(ref, input.commit);
+    return { previous: current };
+  }
+
+  private descends(repo: FakeRepository, commit: Oid, ancestor: Oid): boolean {
+    const queue = [commit];
+    while (queue.length > 0) {
+      const oid = queue.shift()!;
+      if (oid === ancestor) return true;
+      queue.push(...(repo.commits.get(oid)?.info.parents ?? []));
+    }
+    return false;
   }
 }
 
