@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ForgeError, registerSecret } from './errors.js';
 import { createWorktree } from './git/worktree.js';
 import { createBlobStore } from './store/blobs.js';
+import { checkForgeDir } from './store/forge-dir.js';
 import { createLockStore } from './store/lockfile.js';
 import { createManifestStore, MANIFEST_FILE } from './store/manifest.js';
 import { acquireProcessLock } from './store/process-lock.js';
@@ -77,12 +78,15 @@ export async function buildContext(options: ContextOptions): Promise<EngineConte
   registerSecret(token);
   let git: GitPort | undefined;
   let github: GitHubPort | undefined;
+  await checkForgeDir(forgeDir);
+  const blobs = createBlobStore(join(forgeDir, 'blobs'));
+  const trees = createTreeIndex(join(forgeDir, 'trees'));
   return {
     manifest: createManifestStore(root),
     lock: createLockStore(root),
-    state: createStateStore(forgeDir),
-    blobs: createBlobStore(join(forgeDir, 'blobs')),
-    trees: createTreeIndex(join(forgeDir, 'trees')),
+    state: createStateStore(forgeDir, { trees, blobs }),
+    blobs,
+    trees,
     worktree: createWorktree({ root, statCachePath: join(forgeDir, 'stat-cache.json') }),
     git: () => {
       if (!adapter) throw new ForgeError('E_INTERNAL', 'This command works offline, yet it needed an upstream repository.', { hint: 'Report this; run the command without --offline meanwhile.' });

@@ -1,56 +1,134 @@
-// What every forge command shares: --json, errors → exit codes, no prompts
-// when not interactive, NO_COLOR, the one-process-per-repository lock, and
-// recovery of an interrupted operation before anything else runs.
+// What every forge command shares: --json, -q/--quiet, -v/--verbose, errors → exit codes, no
+// prompts when not interactive, colour only where the terminal and environment allow it, the
+// progress line, the one-process-per-repository lock, and recovery of an interrupted operation
+// before anything else runs.
 
-import { Command, Errors, Flags } from '@oclif/core';
+import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import { appendFileSync } from 'node:fs';
 import { buildContext, lockWorkspace, requireRoot } from '../context.js';
-import { ExitCode, ForgeError, redact, toForgeError } from '../errors.js';
+import { ExitCode, redact, toForgeError, type ForgeError } from '../errors.js';
 import type { EngineContext } from '../sync/engine-context.js';
 import type { ProgressEvent, Reporter } from '../core/ports.js';
 import { recover } from '../sync/recovery.js';
+import { escapeAnnotation, writeError } from './error-output.js';
+import { ProgressView } from './progress.js';
 import { paint } from './render.js';
+import { colorEnabled, cursorEscapes, isCI, progressEnabled } from './terminal.js';
+import { isUsageError, usageError } from './usage.js';
+
+// oclif's FlagOutput/ArgOutput, which its public types do not export.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Output = { [name: string]: any };
 
 export abstract class ForgeCommand extends Command {
   static override enableJsonFlag = true;
 
+  static override baseFlags = {
+    // oclif adds --json for enableJsonFlag; this only gives it forge's description.
+    json: Flags.boolean({ description: 'Print the result as JSON on stdout (errors too, as {"error": …}); nothing else goes there.', helpGroup: 'GLOBAL' }),
+    quiet: Flags.boolean({
+      char: 'q',
+      description: 'Print only what you asked for, warnings and errors: no progress, no confirmations.',
+      helpGroup: 'GLOBAL',
+      exclusive: ['verbose'],
+    }),
+    verbose: Flags.boolean({
+      char: 'v',
+      description: 'Also print what forge does on the way (repositories listed and fetched, retries) on stderr.',
+      helpGroup: 'GLOBAL',
+    }),
+  };
+
   /** --concurrency, for the commands that work on many repositories at once. */
   static concurrencyFlag = Flags.integer({ description: 'How many repositories to work on at once.', default: 8, min: 1, max: 64 });
+
+  private quietFlag = false;
+  private verboseFlag = false;
+  private view: ProgressView | undefined;
 
   protected get json(): boolean {
     return this.jsonEnabled();
   }
 
+  protected get quiet(): boolean {
+    return this.quietFlag;
+  }
+
+  protected get verbose(): boolean {
+    return this.verboseFlag;
+  }
+
   protected get interactive(): boolean {
-    return Boolean(process.stdin.isTTY) && !process.env.CI;
+    return Boolean(process.stdin.isTTY) && !isCI(process.env);
   }
 
+  /** Colour on stdout (never under --json: stdout is the machine output then). */
   protected get colors(): boolean {
-    return Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && !this.json;
+    return !this.json && colorEnabled(process.stdout.isTTY, process.env);
   }
 
-  /** A line for people; silent under --json. */
+  protected get stderrColors(): boolean {
+    return colorEnabled(process.stderr.isTTY, process.env);
+  }
+
+  protected override async parse<F extends Output, B extends Output, A extends Output>(options?: Interfaces.Input<F, B, A>, argv?: string[]): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const parsed = await super.parse(options, argv);
+    const flags = parsed.flags as { quiet?: boolean; verbose?: boolean };
+    this.quietFlag = Boolean(flags.quiet);
+    this.verboseFlag = Boolean(flags.verbose);
+    return parsed;
+  }
+
+  /** Output the user asked for; silent under --json. */
   protected say(line = ''): void {
     if (!this.json) this.log(line);
   }
 
+  /** A confirmation or step of a command that worked ("✓ Added …"); silent under --json and --quiet. */
+  protected note(line = ''): void {
+    if (!this.json && !this.quiet) this.log(line);
+  }
+
+  override log(message = '', ...args: unknown[]): void {
+    // Text on stdout must not land in the middle of the progress line on stderr.
+    this.view?.clear();
+    super.log(message, ...args);
+  }
+
   protected c = (style: Parameters<typeof paint>[0], text: string) => paint(style, text, this.colors);
 
+  private progress(): ProgressView {
+    const colors = this.stderrColors;
+    this.view ??= new ProgressView({
+      write: (text) => process.stderr.write(text),
+      live: progressEnabled(process.stderr.isTTY, process.env, { json: this.json, quiet: this.quiet }),
+      verbose: this.verbose,
+      escapes: cursorEscapes(process.env),
+      now: () => performance.now(),
+      columns: () => process.stderr.columns || 80,
+      dim: (text) => paint('dim', text, colors),
+    });
+    return this.view;
+  }
+
   protected reporter(): Reporter {
-    const show = !this.json && Boolean(process.stderr.isTTY) && !process.env.CI;
+    const view = this.progress();
     return {
       emit: (event: ProgressEvent) => {
         if (event.type === 'warning') {
-          // stderr even under --json: only stdout is reserved for the machine output.
-          process.stderr.write(`${this.c('yellow', 'warning')}: ${redact(event.message)}\n`);
+          // stderr even under --json and --quiet: only stdout is reserved for the machine output.
+          view.line(`${paint('yellow', 'warning', this.stderrColors)}: ${redact(event.message)}`);
           if (process.env.GITHUB_ACTIONS === 'true') process.stdout.write(`::warning title=forge::${escapeAnnotation(event.message)}\n`);
           return;
         }
-        if (!show) return;
-        if (event.type === 'fetch') process.stderr.write(`Fetching ${event.repository}...\n`);
-        else if (event.type === 'component') process.stderr.write(`${event.name}: ${event.message}\n`);
+        view.handle(event);
       },
     };
+  }
+
+  /** The command as the user types it: `sync pull`, never oclif's `sync:pull`. */
+  protected get commandName(): string {
+    return (this.id ?? '').split(':').join(' ');
   }
 
   /**
@@ -59,12 +137,15 @@ export abstract class ForgeCommand extends Command {
    */
   protected async withEngine<T>(options: { mutate: boolean; offline?: boolean; concurrency?: number }, work: (ctx: EngineContext, root: string) => Promise<T>): Promise<T> {
     const root = requireRoot(process.cwd());
-    const ctx = await buildContext({ root, env: process.env, reporter: this.reporter(), concurrency: options.concurrency ?? 8, offline: options.offline ?? false });
+    const reporter = this.reporter();
+    reporter.emit({ type: 'debug', message: `workspace ${root}${options.offline ? ' (offline)' : ''}` });
+    const ctx = await buildContext({ root, env: process.env, reporter, concurrency: options.concurrency ?? 8, offline: options.offline ?? false });
+    const holder = `forge ${this.commandName}`.trim();
     if (!options.mutate) {
       // A read after a crash still finishes or rolls back the interrupted operation first,
       // so it never reports a half-written folder.
       if (await ctx.state.pending()) {
-        const held = await lockWorkspace(root, `forge ${this.id ?? ''}`.trim());
+        const held = await lockWorkspace(root, holder);
         try {
           await recover(ctx);
         } finally {
@@ -73,7 +154,7 @@ export abstract class ForgeCommand extends Command {
       }
       return work(ctx, root);
     }
-    const lock = await lockWorkspace(root, `forge ${this.id ?? ''}`.trim());
+    const lock = await lockWorkspace(root, holder);
     try {
       await recover(ctx);
       return await work(ctx, root);
@@ -89,25 +170,29 @@ export abstract class ForgeCommand extends Command {
   }
 
   protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    this.view?.clear();
     if (error instanceof Errors.ExitError) throw error;
-    // oclif's own parse errors (unknown flag, missing argument) are usage errors: exit 2.
-    const parseError = error.constructor?.name?.endsWith('Error') && 'parse' in (error as object);
-    const forge = error instanceof ForgeError
-      ? error
-      : parseError || isOclifUsageError(error)
-        ? new ForgeError('E_USAGE', error.message.split('\n')[0] ?? 'Bad usage.', { hint: `See 'forge ${this.id?.replace(/:/g, ' ') ?? ''} --help'.` })
-        : toForgeError(error);
-    if (this.json) {
-      this.logJson({ error: forge.toJSON() });
-    } else {
-      process.stderr.write(`${this.c('red', 'Error')}: ${forge.message}\n`);
-      if (forge.hint) process.stderr.write(`${forge.hint}\n`);
-    }
-    if (process.env.GITHUB_ACTIONS === 'true') process.stdout.write(`::error title=forge::${escapeAnnotation(forge.message)}\n`);
-    if ((process.env.DEBUG ?? '').split(',').some((d) => d.trim() === 'forge' || d.trim() === '*')) {
-      process.stderr.write(`${redact(String((forge.cause as Error | undefined)?.stack ?? forge.stack ?? ''))}\n`);
-    }
+    const forge: ForgeError = isUsageError(error)
+      ? usageError(error, this.config.bin, {
+          id: this.commandName,
+          args: this.ctor.args,
+          flags: { ...this.ctor.baseFlags, ...this.ctor.flags, ...(this.ctor.enableJsonFlag ? { json: {} } : {}) },
+          strict: this.ctor.strict,
+        })
+      : toForgeError(error);
+    writeError(forge, {
+      json: this.json,
+      colors: this.stderrColors,
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+      env: process.env,
+    });
     this.exit(forge.exitCode);
+  }
+
+  protected override async finally(error: Error | undefined): Promise<unknown> {
+    this.view?.clear();
+    return super.finally(error);
   }
 
   /** Appends `name=value` lines for a GitHub Actions step. */
@@ -122,15 +207,4 @@ export abstract class ForgeCommand extends Command {
     if (!file) return;
     appendFileSync(file, `${markdown}\n`);
   }
-}
-
-function isOclifUsageError(error: unknown): boolean {
-  const e = error as { oclif?: { exit?: number }; name?: string; constructor?: { name?: string } };
-  if (e?.oclif?.exit === 2) return true;
-  const name = e?.constructor?.name ?? '';
-  return /(Required|Unexpected|NonExistent|Invalid|Failed|Validation)(Args|Flag|Flags|Choice|Input)?Error/.test(name) || name === 'CLIParseError';
-}
-
-function escapeAnnotation(text: string): string {
-  return redact(text).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }

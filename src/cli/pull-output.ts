@@ -56,7 +56,19 @@ export function printPlan(out: Printer, plan: PullPlan, options: { dryRun: boole
 
 export function printBlocked(out: Printer, plan: PullPlan): void {
   for (const c of plan.components.filter((x) => x.action === 'blocked')) {
-    out.log(`Warning: Component '${c.name}' has local changes${c.note ? ` (${c.note})` : ''}:`);
+    if (c.note?.startsWith('waits for')) {
+      out.log(`${c.name}: not updated; it ${c.note}`);
+      continue;
+    }
+    if (c.note?.startsWith('no longer needed')) {
+      out.log(`Warning: Component '${c.name}' is no longer needed, but it has local changes; it is left as it is:`);
+      for (const change of c.localChanges) out.log(`  ${change.kind}: ${c.dest}/${change.path}`);
+      out.log('Options:');
+      out.log(`  1. Keep it: put '${c.name}' back in forge.yaml`);
+      out.log(`  2. Remove it anyway (kept for 'forge sync undo ${c.name}'): forge sync pull --overwrite`);
+      continue;
+    }
+    out.log(`Warning: Component '${c.name}' has local changes${c.note ? ` (${c.note})` : ''}; it is left as it is:`);
     for (const change of c.localChanges) out.log(`  ${change.kind}: ${c.dest}/${change.path}`);
     out.log('Options:');
     out.log(`  1. Stash changes and pull: forge sync pull ${c.name} --stash`);

@@ -49,3 +49,24 @@ export function ago(iso: string | null, now: Date = new Date()): string {
   for (const [size, unit] of units) if (seconds >= size) return `${Math.floor(seconds / size)}${unit} ago`;
   return 'just now';
 }
+
+/** A unified diff coloured as git colours it: headers bold, hunk headers cyan, removals red, additions green. */
+export function colorPatch(patch: string, enabled: boolean): string {
+  if (!enabled) return patch;
+  let inHeader = false;
+  return patch
+    .split('\n')
+    .map((line) => {
+      if (line.startsWith('diff --git ')) inHeader = true;
+      if (line.startsWith('@@')) {
+        inHeader = false;
+        const end = line.indexOf('@@', 2);
+        return end > 0 ? paint('cyan', line.slice(0, end + 2), true) + line.slice(end + 2) : paint('cyan', line, true);
+      }
+      if (inHeader || line.startsWith('Binary files ')) return paint('bold', line, true);
+      if (line.startsWith('+')) return paint('green', line, true);
+      if (line.startsWith('-')) return paint('red', line, true);
+      return line;
+    })
+    .join('\n');
+}

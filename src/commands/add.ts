@@ -40,8 +40,8 @@ export default class Add extends ForgeCommand {
         ...(flags.name !== undefined ? { name: flags.name } : {}),
         dryRun: flags['dry-run'],
       });
-      if (!this.json) printPlan(this, result.plan, { dryRun: flags['dry-run'], verb: 'add' });
-      if (!flags['dry-run']) this.say(`${this.c('green', '✓')} Added ${result.spec.name} to forge.yaml`);
+      if (!this.json && (!this.quiet || flags['dry-run'])) printPlan(this, result.plan, { dryRun: flags['dry-run'], verb: 'add' });
+      if (!flags['dry-run']) this.note(`${this.c('green', '✓')} Added ${result.spec.name} to forge.yaml`);
       return { component: result.spec.name, ...planJson(result.plan), dryRun: flags['dry-run'] };
     });
   }

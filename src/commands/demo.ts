@@ -7,7 +7,7 @@ export default class Demo extends ForgeCommand {
   static override summary = 'Run forge end to end on sample upstream repositories served on loopback: add with a dependency, edit, merge an upstream release, settle a conflict.';
   static override description = 'Needs git (with git http-backend), no network and no token. Everything happens in a temporary folder that is removed afterwards unless --keep is given.';
   static override examples = ['<%= config.bin %> demo', '<%= config.bin %> demo --keep'];
-  static override flags = { keep: Flags.boolean({ description: 'Keep the temporary workspace and print where it is.' }) };
+  static override flags = { keep: Flags.boolean({ description: 'Keep the temporary folder (workspace, upstream repositories, object cache) and say how to use it offline.' }) };
 
   async run() {
     const { flags } = await this.parse(Demo);

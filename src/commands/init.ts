@@ -10,9 +10,9 @@ export default class Init extends ForgeCommand {
     const root = process.cwd();
     await createManifestStore(root).init();
     const gitignoreUpdated = await ensureGitignore(root);
-    this.say('Created forge.yaml');
-    if (gitignoreUpdated) this.say('Added .forge/ to .gitignore');
-    this.say("Next: forge add REPOSITORY COMPONENT");
+    this.note('Created forge.yaml');
+    if (gitignoreUpdated) this.note('Added .forge/ to .gitignore');
+    this.note("Next: forge add REPOSITORY COMPONENT");
     return { manifest: 'forge.yaml', gitignoreUpdated };
   }
 }

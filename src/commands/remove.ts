@@ -4,18 +4,21 @@ import { removeComponent } from '../sync/manage.js';
 
 export default class Remove extends ForgeCommand {
   static override summary = 'Remove a component from forge.yaml and the lock, with its files and the dependencies nothing else needs.';
-  static override examples = ['<%= config.bin %> remove salesforce-lookup', '<%= config.bin %> remove salesforce-lookup --keep-files'];
+  static override examples = ['<%= config.bin %> remove salesforce-lookup', '<%= config.bin %> remove salesforce-lookup --keep-files', '<%= config.bin %> remove salesforce-lookup --force'];
   static override args = { component: Args.string({ required: true, description: 'Local name of the component.' }) };
-  static override flags = { 'keep-files': Flags.boolean({ description: 'Leave the files in place.' }) };
+  static override flags = {
+    'keep-files': Flags.boolean({ description: 'Leave the files in place.' }),
+    force: Flags.boolean({ description: "Remove folders with local changes too (kept for 'forge sync undo')." }),
+  };
 
   async run() {
     const { args, flags } = await this.parse(Remove);
     return this.withEngine({ mutate: true }, async (ctx) => {
-      const result = await removeComponent(ctx, { name: args.component, keepFiles: flags['keep-files'] });
+      const result = await removeComponent(ctx, { name: args.component, keepFiles: flags['keep-files'], force: flags.force });
       for (const r of result.removed) {
         const modified = r.localChanges.length ? ` (had ${r.localChanges.length} local change(s); 'forge sync undo ${r.name}' brings them back)` : '';
         const kept = flags['keep-files'] ? ', files kept' : modified;
-        this.say(`Removed ${r.name} (${r.dest})${r.name === args.component ? '' : ` — ${r.note}`}${kept}`);
+        this.note(`Removed ${r.name} (${r.dest})${r.name === args.component ? '' : ` — ${r.note}`}${kept}`);
       }
       return {
         removed: result.removed.map((r) => ({ name: r.name, dest: r.dest, localChanges: r.localChanges.map((c) => c.path) })),

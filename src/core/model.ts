@@ -78,15 +78,18 @@ export interface Lockfile {
 
 export type ConflictType = 'content' | 'schema' | 'version' | 'dependency';
 
-/** One unresolved conflict, as kept in .forge/state.json. Contents are base64 (null: file absent on that side). */
+/**
+ * One unresolved conflict, as kept in .forge/state.json. Each side is the git blob id of its
+ * content, kept in the BlobStore (.forge/blobs); null: no file on that side.
+ */
 export interface ConflictRecord {
   type: ConflictType;
   /** Path relative to the component root ('' for whole-component conflicts such as version/dependency). */
   file: string;
   message: string;
-  base: string | null;
-  local: string | null;
-  upstream: string | null;
+  base: Oid | null;
+  local: Oid | null;
+  upstream: Oid | null;
   /** Modes on each side, for files. */
   modes?: { base: FileMode | null; local: FileMode | null; upstream: FileMode | null };
   binary?: boolean;

@@ -136,6 +136,19 @@ export interface ManifestStore {
   /** Adds or replaces one component, keeping comments and order of everything else. */
   upsert(spec: Omit<ComponentSpec, 'line'>): Promise<void>;
   remove(name: string): Promise<void>;
+  /** forge.yaml exactly as it is on disk; null when there is none. */
+  text(): Promise<string | null>;
+  /** Writes forge.yaml exactly (atomically); refuses text that does not read back valid. */
+  writeText(text: string): Promise<void>;
+  /** forge.yaml's text with one component added or replaced, as upsert() would write it; writes nothing. */
+  upserted(spec: Omit<ComponentSpec, 'line'>): Promise<string>;
+  /** forge.yaml's text without one component, as remove() would write it; writes nothing. */
+  removed(name: string): Promise<string>;
+  /**
+   * forge.yaml's text with component `name` put back as the older text `from` had it (its lines,
+   * comments included), at the same place among its neighbours; writes nothing.
+   */
+  restored(name: string, from: string): Promise<string>;
 }
 export interface LockStore {
   /** An empty lockfile when the file does not exist. */
@@ -148,6 +161,8 @@ export interface LockStore {
 export interface TreeIndex {
   get(tree: TreeId): Promise<Snapshot | null>;
   put(snapshot: Snapshot): Promise<void>;
+  /** Remembers a file list under the git tree id it hashes to, and returns that id. */
+  putFiles(files: readonly FileEntry[]): Promise<TreeId>;
 }
 
 /** Content-addressed blobs kept in .forge/ (backups, stashes, conflict sides). */
@@ -156,10 +171,15 @@ export interface BlobStore {
   get(oid: Oid): Promise<Uint8Array>;
 }
 
+/**
+ * A component folder at one moment. File lists are content-addressed, as git keeps trees: the
+ * list itself lives in the TreeIndex under `tree`, the contents in the BlobStore.
+ */
 export interface FolderState {
   /** null: the component was not installed. */
   lock: LockEntry | null;
-  files: FileEntry[];
+  /** Git tree id of the folder's files (EMPTY_TREE for no files). */
+  tree: TreeId;
 }
 
 export interface HistoryEntry {
@@ -174,6 +194,14 @@ export interface HistoryEntry {
   /** Conflicts recorded before the operation (resolve): undo puts them back. */
   conflictsBefore?: ConflictSet | null;
   undone?: boolean;
+  /** The run that made it: entries of one command share it, so undo can step back over them together. */
+  operation?: string;
+  /** forge.yaml before and after, when the operation changed it (add, remove). */
+  manifest?: { before: string | null; after: string | null };
+  /** The stash this operation made (pull --stash): undo drops it. */
+  stash?: string;
+  /** The stash this operation applied and dropped (stash pop): undo brings it back. */
+  stashPopped?: StashEntry;
 }
 
 export interface ConflictSet {
@@ -195,8 +223,9 @@ export interface ConflictSet {
 
 export interface RebaseStep {
   label: string;
-  base: FileEntry[];
-  local: FileEntry[];
+  /** Tree ids (file lists in the TreeIndex, contents in the BlobStore). */
+  base: TreeId;
+  local: TreeId;
 }
 
 export interface StashEntry {
@@ -205,7 +234,8 @@ export interface StashEntry {
   at: string;
   /** The lock entry the local changes were made against. */
   base: LockEntry;
-  files: FileEntry[];
+  /** The whole folder as it was stashed (file list in the TreeIndex, contents in the BlobStore). */
+  tree: TreeId;
 }
 
 export interface ForkRecord {
@@ -236,19 +266,33 @@ export interface PullRequestRecord {
   updatedAt?: string;
 }
 
-/** A pull/resolve in flight: lets the next run finish or roll back after a crash (kill -9). */
+/** One change to .forge/state.json. Applying one twice is harmless (recovery may repeat it). */
+export type StateChange =
+  | { kind: 'history'; entry: HistoryEntry }
+  | { kind: 'undone'; id: string }
+  | { kind: 'conflicts'; component: string; set: ConflictSet | null }
+  | { kind: 'stash'; entry: StashEntry }
+  | { kind: 'drop-stash'; id: string }
+  | { kind: 'fork'; fork: ForkRecord }
+  | { kind: 'pull-request'; pullRequest: PullRequestRecord };
+
+/**
+ * A write in flight (src/sync/transaction.ts): lets the next run finish or roll back after a
+ * crash (kill -9). Written before any folder, forge.yaml or lock is touched.
+ */
 export interface PendingOperation {
   id: string;
   at: string;
-  /** One per component touched: its folder before, and the folder and lock entry it was going to. */
-  components: {
-    name: string;
-    dest: string;
-    before: FolderState;
-    after: FolderState;
-    /** What the operation records once its files and lock are written; recovery writes them if it completes. */
-    records?: { history?: HistoryEntry; stash?: StashEntry; conflicts?: ConflictSet };
-  }[];
+  /** What ran: pull, add, remove, undo, resolve, stash pop... */
+  operation: string;
+  /** Each folder written, as tree ids (file lists in the TreeIndex, replaced contents backed up in the BlobStore). */
+  folders: { name: string; dest: string; before: TreeId; after: TreeId }[];
+  /** The lock entries that change (null: absent), before and after. Empty when the lock does not change. */
+  lock: { before: Record<string, LockEntry | null>; after: Record<string, LockEntry | null> };
+  /** forge.yaml before and after, when it changes. */
+  manifest: { before: string | null; after: string } | null;
+  /** What the operation records once everything is written; recovery applies it if the operation completed. */
+  state: StateChange[];
 }
 
 export interface StateStore {
@@ -266,6 +310,11 @@ export interface StateStore {
   savePullRequest(pr: PullRequestRecord): Promise<void>;
   pending(): Promise<PendingOperation | null>;
   setPending(op: PendingOperation | null): Promise<void>;
+  /**
+   * Applies every change in one atomic write of the state, and in the same write sets the pending
+   * record (or clears it with null; leaves it alone when undefined).
+   */
+  apply(changes: readonly StateChange[], pending?: PendingOperation | null): Promise<void>;
 }
 
 // --- time and progress ---------------------------------------------------------------

@@ -26,9 +26,18 @@ export interface DemoStep {
 }
 
 export interface DemoResult {
-  workspace: string;
-  steps: DemoStep[];
   ok: boolean;
+  /** True with --keep: the folders below are still there. */
+  kept: boolean;
+  /** The consumer workspace, or null once it has been removed (without --keep). */
+  workspace: string | null;
+  /** With --keep: the object cache the workspace was built with (FORGE_CACHE_DIR). */
+  cacheDir: string | null;
+  /** With --keep: the sample upstream repositories (bare git repositories, one per folder). */
+  upstreams: string | null;
+  /** With --keep: commands that work in the kept workspace now that the demo's server has stopped. */
+  next: string[];
+  steps: DemoStep[];
 }
 
 const bin = resolve(fileURLToPath(new URL('../../bin/run.js', import.meta.url)));
@@ -133,13 +142,28 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await forge(['sync', 'status', 'salesforce-lookup', '--detailed']);
     narrate('Everything forge did is logged, and each step can be undone');
     await forge(['sync', 'log', 'salesforce-lookup']);
-    write('');
-    write(bold('Demo complete.') + (options.keep ? ` Workspace kept at ${workspace}` : ''));
-    return { workspace, steps, ok: true };
   } finally {
     await server.stop();
     if (!options.keep) await rm(root, { recursive: true, force: true });
   }
+  write('');
+  if (!options.keep) {
+    write(`${bold('Demo complete.')} Its temporary folder is removed; 'forge demo --keep' keeps it to look around.`);
+    return { ok: true, kept: false, workspace: null, cacheDir: null, upstreams: null, next: [], steps };
+  }
+  // The demo's server stopped with it, so the kept workspace's upstream addresses no longer answer:
+  // everything that reads the workspace, the lock and the object cache still works, offline.
+  const next = [`cd ${quote(workspace)}`, `export FORGE_CACHE_DIR=${quote(cache)}`, 'forge sync status --offline', 'forge dev diff', 'forge sync log', 'forge graph'];
+  write(`${bold('Demo complete.')} The workspace is kept at ${workspace}.`);
+  write(`The demo's git server has stopped, so its upstream addresses no longer answer; work offline there:`);
+  for (const line of next) write(`  ${line}`);
+  write(`The upstream repositories are bare git repositories in ${upstreams} ('git clone' them to look inside).`);
+  return { ok: true, kept: true, workspace, cacheDir: cache, upstreams, next, steps };
+}
+
+/** A path as a POSIX shell reads it (quoted only when it needs to be). */
+function quote(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }
 
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {

@@ -451,12 +451,47 @@ export function createWorktree(options: WorktreeOptions): Worktree {
     return result;
   }
 
+  // File system failures become sentences naming the file, at this edge (by errno code).
+  const edge =
+    <A extends unknown[], R>(doing: 'read' | 'write', work: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await work(...args);
+      } catch (error) {
+        throw fileSystemError(error, doing, root);
+      }
+    };
   return {
-    scan,
-    readFile: readFileAt,
-    apply,
-    removeFolder,
+    scan: edge('read', scan),
+    readFile: edge('read', readFileAt),
+    apply: edge('write', apply),
+    removeFolder: edge('write', removeFolder),
     commitsTouching,
     stats: () => ({ ...counters }),
   };
+}
+
+const FS_PROBLEMS: Record<string, { what: string; hint: string }> = {
+  ENAMETOOLONG: { what: 'the file name is too long for this file system', hint: 'Nothing was changed. Ask upstream to shorten the name, or install the component on a file system that allows it.' },
+  EACCES: { what: 'permission denied', hint: 'Check the permissions of that file and its folder, then run the command again.' },
+  EPERM: { what: 'the operation is not permitted', hint: 'Check the permissions (and any immutable flag) of that file and its folder, then run the command again.' },
+  ENOSPC: { what: 'no space is left on the device', hint: 'Free some space, then run the command again.' },
+  EDQUOT: { what: 'the disk quota is exceeded', hint: 'Free some space, then run the command again.' },
+  EROFS: { what: 'the file system is read-only', hint: 'Run forge where the repository can be written.' },
+  EISDIR: { what: 'a folder is where a file was expected', hint: 'Move that folder out of the way, then run the command again.' },
+  ENOTDIR: { what: 'a file is where a folder was expected', hint: 'Move that file out of the way, then run the command again.' },
+  EMFILE: { what: 'too many files are open', hint: "Raise the limit ('ulimit -n'), or run with a lower --concurrency." },
+  EIO: { what: 'the disk reported an input/output error', hint: 'Check the disk, then run the command again.' },
+};
+
+/** A node:fs error as a ForgeError naming the file (relative to the repository); other errors pass through. */
+function fileSystemError(error: unknown, doing: 'read' | 'write', root: string): unknown {
+  if (error instanceof ForgeError) return error;
+  const code = errnoCode(error);
+  const problem = code ? FS_PROBLEMS[code] : undefined;
+  if (!problem) return error;
+  // A rename names its target in `dest` (forge writes a temp file, then renames it into place).
+  const at = (error as NodeJS.ErrnoException & { dest?: string }).dest ?? (error as NodeJS.ErrnoException).path;
+  const shown = at ? relative(root, at).split(sep).join('/') || '.' : 'a file in the repository';
+  return new ForgeError('E_FILESYSTEM', `Cannot ${doing} ${shown}: ${problem.what}.`, { hint: problem.hint, data: { path: shown, errno: code }, cause: error });
 }

@@ -1,8 +1,10 @@
 // Field-level three-way merge, field diffs and single-field edits for YAML and JSON files.
 // YAML goes through the yaml Document API so comments and layout of the local file survive;
-// JSON is rewritten with the local file's indentation and key order.
+// JSON merges are rewritten with the local file's indentation and key order; a single-field edit
+// of JSON changes only the value's text (json-edit.ts).
 
 import { isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, Pair, parse as parseYaml, type Document, type Node as YamlNode } from 'yaml';
+import { setJsonField } from './json-edit.js';
 
 export type StructuredFormat = 'yaml' | 'json';
 
@@ -291,8 +293,10 @@ export function structuredChanges(path: string, before: string, after: string): 
   return out;
 }
 
-/** `60` → number, `true` → boolean, `null` → null, anything else stays the string given. */
+/** `60` → number, `true` → boolean, `null` → null, anything else (`''` too) stays the string given. */
 export function parseFieldValue(value: string): string | number | boolean | null {
+  // YAML reads an empty text as null; `--value ''` means the empty string.
+  if (value.trim() === '') return value;
   try {
     const v: unknown = parseYaml(value);
     if (typeof v === 'number' || typeof v === 'boolean' || v === null) return v;
@@ -315,21 +319,8 @@ function fieldPath(field: string): string[] {
 export function setField(path: string, text: string, field: string, value: string): string {
   const keys = fieldPath(field);
   const parsed = parseFieldValue(value);
-  if (structuredFormat(path) === 'json') {
-    let root = parseValue(path, text);
-    if (root === null || root === undefined) root = new Map();
-    let cur: Value = root;
-    keys.forEach((k, i) => {
-      if (!isPlainMap(cur)) throw new Error(`${keys.slice(0, i).join('.')} is not a map`);
-      if (i === keys.length - 1) {
-        cur.set(k, parsed);
-        return;
-      }
-      if (!cur.has(k)) cur.set(k, new Map());
-      cur = cur.get(k);
-    });
-    return renderJson(root, text === '' ? '{\n  "x": 0\n}\n' : text);
-  }
+  // JSON is edited as text so every byte but the value stays (a one-line file stays one line).
+  if (structuredFormat(path) === 'json') return setJsonField(text, keys, parsed);
   const doc = parseDocument(text);
   if (doc.errors.length > 0) throw new Error(`${path}: ${doc.errors[0]!.message}`);
   if (doc.contents === null) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;

@@ -267,11 +267,86 @@ export function createManifestStore(root: string): ManifestStore {
     return parsed.doc;
   }
 
-  /** Writes only a document that reads back valid, so an edit never leaves a broken forge.yaml. */
-  async function save(doc: Document.Parsed): Promise<void> {
+  /** The text of an edited document; refuses one that would not read back valid, so an edit never leaves a broken forge.yaml. */
+  function render(doc: Document.Parsed): string {
     const text = doc.toString({ lineWidth: 0 });
     parseManifest(text, MANIFEST_FILE);
-    await writeFileAtomic(file, text);
+    return text;
+  }
+
+  async function upserted(spec: Omit<ComponentSpec, 'line'>): Promise<string> {
+    checkSpec(spec);
+    const doc = await loadForEdit();
+    const components = componentsMap(doc);
+    const wanted = specFields(spec);
+    const pair = findPair(components, spec.name);
+    if (pair && isMap(pair.value)) {
+      const body = pair.value as YAMLMap<unknown, unknown>;
+      for (const key of COMPONENT_FIELDS) {
+        const value = wanted[key];
+        const existing = findPair(body, key);
+        if (value === undefined) {
+          if (existing) body.items.splice(body.items.indexOf(existing), 1);
+        } else if (existing && isScalar(existing.value)) {
+          // Change the scalar in place so a trailing comment on the line stays.
+          existing.value.value = value;
+          delete existing.value.source;
+          if (existing.value.type !== 'PLAIN') existing.value.type = undefined;
+        } else if (existing) {
+          existing.value = doc.createNode(value);
+        } else {
+          body.add(doc.createPair(key, value));
+        }
+      }
+    } else if (pair) {
+      pair.value = doc.createNode(wanted);
+    } else {
+      components.flow = false;
+      components.add(doc.createPair(spec.name, wanted));
+    }
+    return render(doc);
+  }
+
+  async function removed(name: string): Promise<string> {
+    const doc = await loadForEdit();
+    const components = doc.contents && isMap(doc.contents) ? doc.contents.get('components', true) : undefined;
+    const pair = components && isMap(components) ? findPair(components as YAMLMap<unknown, unknown>, name) : undefined;
+    if (!pair) {
+      throw new ForgeError('E_UNKNOWN_COMPONENT', `Component '${name}' is not in forge.yaml.`, {
+        hint: "Run 'forge sync status --all' to see the components.",
+        data: { file: MANIFEST_FILE, component: name },
+      });
+    }
+    const map = components as unknown as YAMLMap<unknown, unknown>;
+    map.items.splice(map.items.indexOf(pair), 1);
+    return render(doc);
+  }
+
+  async function restored(name: string, from: string): Promise<string> {
+    const old = parseYaml(from).parsed.doc;
+    const oldMap = old.contents && isMap(old.contents) ? old.contents.get('components', true) : undefined;
+    const oldItems = oldMap && isMap(oldMap) ? (oldMap as YAMLMap<unknown, unknown>).items : [];
+    const at = oldItems.findIndex((p) => keyText(p) === name);
+    if (at < 0) throw new ForgeError('E_INTERNAL', `The recorded forge.yaml has no component '${name}' to put back.`);
+    const doc = await loadForEdit();
+    const components = componentsMap(doc);
+    const existing = findPair(components, name);
+    if (existing) components.items.splice(components.items.indexOf(existing), 1);
+    // Right after the nearest component that preceded it and is still there; else first.
+    const before = oldItems.slice(0, at).map(keyText).reverse();
+    const anchor = before.map((n) => components.items.findIndex((p) => keyText(p) === n)).find((i) => i >= 0) ?? -1;
+    components.flow = false;
+    components.items.splice(anchor + 1, 0, oldItems[at]!);
+    return render(doc);
+  }
+
+  async function text(): Promise<string | null> {
+    try {
+      return await readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
   }
 
   return {
@@ -299,52 +374,23 @@ export function createManifestStore(root: string): ManifestStore {
     },
 
     async upsert(spec) {
-      checkSpec(spec);
-      const doc = await loadForEdit();
-      const components = componentsMap(doc);
-      const wanted = specFields(spec);
-      const pair = findPair(components, spec.name);
-      if (pair && isMap(pair.value)) {
-        const body = pair.value as YAMLMap<unknown, unknown>;
-        for (const key of COMPONENT_FIELDS) {
-          const value = wanted[key];
-          const existing = findPair(body, key);
-          if (value === undefined) {
-            if (existing) body.items.splice(body.items.indexOf(existing), 1);
-          } else if (existing && isScalar(existing.value)) {
-            // Change the scalar in place so a trailing comment on the line stays.
-            existing.value.value = value;
-            delete existing.value.source;
-            if (existing.value.type !== 'PLAIN') existing.value.type = undefined;
-          } else if (existing) {
-            existing.value = doc.createNode(value);
-          } else {
-            body.add(doc.createPair(key, value));
-          }
-        }
-      } else if (pair) {
-        pair.value = doc.createNode(wanted);
-      } else {
-        components.flow = false;
-        components.add(doc.createPair(spec.name, wanted));
-      }
-      await save(doc);
+      await writeFileAtomic(file, await upserted(spec));
     },
 
     async remove(name) {
-      const doc = await loadForEdit();
-      const components = doc.contents && isMap(doc.contents) ? doc.contents.get('components', true) : undefined;
-      const pair = components && isMap(components) ? findPair(components as YAMLMap<unknown, unknown>, name) : undefined;
-      if (!pair) {
-        throw new ForgeError('E_UNKNOWN_COMPONENT', `Component '${name}' is not in forge.yaml.`, {
-          hint: "Run 'forge sync status --all' to see the components.",
-          data: { file: MANIFEST_FILE, component: name },
-        });
-      }
-      const map = components as unknown as YAMLMap<unknown, unknown>;
-      map.items.splice(map.items.indexOf(pair), 1);
-      await save(doc);
+      await writeFileAtomic(file, await removed(name));
     },
+
+    text,
+
+    async writeText(next) {
+      parseManifest(next, MANIFEST_FILE);
+      await writeFileAtomic(file, next);
+    },
+
+    upserted,
+    removed,
+    restored,
   };
 }
 

@@ -1,65 +1,31 @@
-// applyPlan(): the only code that writes component folders and the lock.
-// Order matters for crash safety (kill -9 at any point):
-//   1. every file about to be replaced or deleted goes into the blob store;
-//   2. the pending operation (before and after of each folder) is recorded;
-//   3. folders are written;
-//   4. the lock is written once;
-//   5. history, conflicts and stashes are recorded, and the pending record cleared.
-// recover() (recovery.ts) finishes or rolls back whatever step 2 recorded.
+// applyPlan(): turns a pull plan (or add's, or remove's) into one transaction
+// (transaction.ts): every folder, forge.yaml and the lock written together, with the undo
+// steps, stashes and conflicts it records.
 
-import { ForgeError } from '../errors.js';
 import type { EngineContext } from './engine-context.js';
-import type { FileEntry, LockEntry, Lockfile, Snapshot } from '../core/model.js';
-import type { FileChange, FolderState, HistoryEntry, PendingOperation } from '../core/ports.js';
+import type { LockEntry, Lockfile } from '../core/model.js';
+import type { ConflictSet, HistoryEntry, StateChange } from '../core/ports.js';
 import type { ComponentPlan, PullPlan } from './pull-plan.js';
-import { readLocalFile } from './pull-plan.js';
-import { blobId } from '../core/blob-id.js';
-import { compareByPath } from '../core/paths.js';
+import { commitTransaction, keepBlobs, newId, prepareFolder, type PreparedFolder } from './transaction.js';
 
 export interface ApplyResult {
   plan: PullPlan;
   written: boolean;
   /** Components left with conflicts. */
   conflicted: string[];
+  /** Components left as they were because of local changes (nothing written for them). */
   blocked: string[];
 }
 
 export interface ApplyOptions {
-  /** The history operation name, when not implied by the plan action (e.g. 'add'). */
+  /** The history operation name, when not implied by the plan action (e.g. 'add', 'remove'). */
   op?: HistoryEntry['op'];
-}
-
-/**
- * Backs up local files into the blob store, several at a time: each put waits for two fsyncs
- * (file and folder), and one after the other a 2,400-file folder took seconds.
- */
-const BACKUP_CONCURRENCY = 32;
-export async function backupFolder(ctx: EngineContext, dest: string, files: readonly FileEntry[]): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < files.length) await ctx.blobs.put(await readLocalFile(ctx, dest, files[next++]!.path));
-  };
-  await Promise.all(Array.from({ length: Math.min(BACKUP_CONCURRENCY, files.length) }, worker));
-}
-
-/** Backs up every local file a change will replace or delete. */
-export async function backupFiles(ctx: EngineContext, dest: string, local: readonly FileEntry[], changes: readonly FileChange[]): Promise<void> {
-  const touched = new Set(changes.map((c) => c.path));
-  await backupFolder(ctx, dest, local.filter((f) => touched.has(f.path)));
-}
-
-/** Files of the folder after the changes, as FileEntries (content hashed as git does). */
-export function filesAfter(local: readonly FileEntry[], changes: readonly FileChange[]): FileEntry[] {
-  const map = new Map(local.map((f) => [f.path, f]));
-  for (const change of changes) {
-    if (change.action === 'delete') map.delete(change.path);
-    else map.set(change.path, { path: change.path, mode: change.mode, oid: blobId(change.content) });
-  }
-  return [...map.values()].sort(compareByPath);
-}
-
-export function newId(ctx: EngineContext, name: string): string {
-  return `${ctx.clock.now().getTime().toString(36)}-${name}-${Math.random().toString(36).slice(2, 8)}`;
+  /** forge.yaml's text after the operation (add, remove), written in the same transaction. */
+  manifest?: { before: string | null; after: string; component: string };
+  /** Removals leave the files where they are (forge remove --keep-files). */
+  keepFiles?: boolean;
+  /** Stopped --rebase steps, per component, kept with its conflicts. */
+  rebaseStops?: Map<string, NonNullable<ConflictSet['rebase']>>;
 }
 
 const actionOp: Partial<Record<ComponentPlan['action'], HistoryEntry['op']>> = {
@@ -74,65 +40,66 @@ const actionOp: Partial<Record<ComponentPlan['action'], HistoryEntry['op']>> = {
 };
 
 export async function applyPlan(ctx: EngineContext, plan: PullPlan, options: ApplyOptions = {}): Promise<ApplyResult> {
-  const blocked = plan.components.filter((c) => c.action === 'blocked');
-  if (blocked.length > 0) return { plan, written: false, conflicted: [], blocked: blocked.map((c) => c.name) };
-
-  const active = plan.components.filter((c) => c.action !== 'no-op');
+  const blocked = plan.components.filter((c) => c.action === 'blocked').map((c) => c.name);
+  const active = plan.components.filter((c) => c.action !== 'no-op' && c.action !== 'blocked');
   const at = ctx.clock.now().toISOString();
-  const pendingId = newId(ctx, 'pull');
-  const steps: { plan: ComponentPlan; before: FolderState; after: FolderState }[] = [];
+  const operation = newId(ctx, options.op ?? 'pull');
+  const prepared: { plan: ComponentPlan; folder: PreparedFolder }[] = [];
   for (const c of active) {
-    // A stash keeps every local file; otherwise only what the pull replaces needs a backup.
-    if (c.action === 'stash') await backupFolder(ctx, c.dest, c.local.files);
-    else await backupFiles(ctx, c.dest, c.local.files, c.changes);
-    steps.push({
-      plan: c,
-      before: { lock: c.from, files: c.local.files },
-      after: { lock: c.to, files: filesAfter(c.local.files, c.changes) },
+    await keepBlobs(ctx, c.conflictBlobs);
+    const folder = await prepareFolder(ctx, {
+      name: c.name,
+      dest: c.dest,
+      current: c.local,
+      changes: c.action === 'remove' ? (options.keepFiles ? [] : 'remove') : c.changes,
+      backupAll: c.action === 'stash',
     });
+    prepared.push({ plan: c, folder });
   }
-  if (steps.length === 0) {
-    const wrote = await ctx.lock.write(plan.lock);
-    return { plan, written: wrote, conflicted: [], blocked: [] };
-  }
-  // Everything this operation will record goes into the pending record first, so a crash
-  // after the lock write loses no stash, conflict or undo step (recovery writes them).
-  const records = steps.map((s) => {
-    const c = s.plan;
-    const out: NonNullable<PendingOperation['components'][number]['records']> = {
-      history: { id: newId(ctx, c.name), component: c.name, op: options.op ?? actionOp[c.action] ?? 'pull', at, summary: summarize(c), before: s.before, after: s.after },
+
+  const state: StateChange[] = [];
+  for (const { plan: c, folder } of prepared) {
+    const entry: HistoryEntry = {
+      id: newId(ctx, c.name),
+      component: c.name,
+      op: options.op ?? actionOp[c.action] ?? 'pull',
+      at,
+      summary: summarize(c),
+      before: { lock: c.from, tree: folder.before },
+      after: { lock: c.to, tree: folder.after },
+      operation,
     };
-    if (c.action === 'stash' && c.from) out.stash = { id: newId(ctx, c.name), component: c.name, at, base: c.from, files: c.local.files };
-    if (c.conflicts.length > 0) out.conflicts = { component: c.name, operation: 'merge', at, target: c.to, records: c.conflicts };
-    return out;
-  });
-  await ctx.state.setPending({
-    id: pendingId,
-    at,
-    components: steps.map((s, i) => ({ name: s.plan.name, dest: s.plan.dest, before: s.before, after: s.after, records: records[i]! })),
-  });
-
-  for (const s of steps) {
-    if (s.plan.action === 'remove') await ctx.worktree.removeFolder(s.plan.dest);
-    else await ctx.worktree.apply(s.plan.dest, s.plan.changes);
-    ctx.faults?.at('after-first-folder');
+    if (options.manifest && options.manifest.component === c.name) entry.manifest = { before: options.manifest.before, after: options.manifest.after };
+    if (c.action === 'stash' && c.from) {
+      const stash = { id: newId(ctx, c.name), component: c.name, at, base: c.from, tree: folder.before };
+      entry.stash = stash.id;
+      state.push({ kind: 'stash', entry: stash });
+    }
+    if (c.conflicts.length > 0) {
+      const stop = options.rebaseStops?.get(c.name);
+      const set: ConflictSet = { component: c.name, operation: stop ? 'rebase' : 'merge', at, target: c.to, records: c.conflicts };
+      if (stop) set.rebase = stop;
+      state.push({ kind: 'conflicts', component: c.name, set });
+    }
+    state.push({ kind: 'history', entry });
   }
-  for (const s of steps) if (s.plan.target) await ctx.trees.put(s.plan.target);
-  ctx.faults?.at('before-lock');
-  await ctx.lock.write(plan.lock);
-  ctx.faults?.at('before-state');
-
-  for (const r of records) await writeRecords(ctx, r);
-  const conflicted = steps.filter((s) => s.plan.conflicts.length > 0).map((s) => s.plan.name);
-  await ctx.state.setPending(null);
-  return { plan, written: true, conflicted, blocked: [] };
+  const result = await commitTransaction(ctx, {
+    id: operation,
+    operation: options.op ?? 'pull',
+    folders: prepared.map((p) => p.folder),
+    lock: plan.lock,
+    ...(options.manifest ? { manifest: options.manifest.after } : {}),
+    trees: prepared.flatMap((p) => (p.plan.target ? [p.plan.target] : [])),
+    state,
+  });
+  const conflicted = prepared.filter((p) => p.plan.conflicts.length > 0).map((p) => p.plan.name);
+  return { plan, written: prepared.length > 0 || result.lockWritten, conflicted, blocked };
 }
 
-/** Writes what an operation records; safe to run twice (recovery after a crash mid-way). */
-export async function writeRecords(ctx: EngineContext, records: NonNullable<PendingOperation['components'][number]['records']>): Promise<void> {
-  if (records.stash && !(await ctx.state.stashes()).some((s) => s.id === records.stash!.id)) await ctx.state.pushStash(records.stash);
-  if (records.conflicts) await ctx.state.setConflicts(records.conflicts.component, records.conflicts);
-  if (records.history && !(await ctx.state.history(records.history.component)).some((h) => h.id === records.history!.id)) await ctx.state.record(records.history);
+/** At most this many file names in a history summary: the log is for people, the state must stay small. */
+const SUMMARY_FILES = 5;
+function fileList(files: readonly string[]): string {
+  return files.length <= SUMMARY_FILES ? files.join(', ') : `${files.slice(0, SUMMARY_FILES).join(', ')} and ${files.length - SUMMARY_FILES} more`;
 }
 
 export function summarize(c: ComponentPlan): string {
@@ -145,9 +112,9 @@ export function summarize(c: ComponentPlan): string {
     case 'fast-forward':
       return `updated ${move}`;
     case 'merge':
-      return `merged upstream ${move}${c.merged.length ? ` (auto-merged: ${c.merged.join(', ')})` : ''}`;
+      return `merged upstream ${move}${c.merged.length ? ` (auto-merged: ${fileList(c.merged)})` : ''}`;
     case 'conflict':
-      return `merged upstream ${move} with ${c.conflicts.length} conflict(s): ${c.conflicts.map((x) => x.file).join(', ')}`;
+      return `merged upstream ${move} with ${c.conflicts.length} conflict(s): ${fileList(c.conflicts.map((x) => x.file))}`;
     case 'rebase':
       return `rebased local changes onto ${to}`;
     case 'overwrite':
@@ -161,36 +128,9 @@ export function summarize(c: ComponentPlan): string {
   }
 }
 
-/** Restores a folder and returns the lock entry recorded for it. Blobs come from the blob store. */
-export async function restoreFolder(ctx: EngineContext, dest: string, state: FolderState): Promise<LockEntry | null> {
-  const current = await ctx.worktree.scan(dest);
-  const wanted = new Map(state.files.map((f) => [f.path, f]));
-  const changes: FileChange[] = [];
-  for (const f of current.files) if (!wanted.has(f.path)) changes.push({ action: 'delete', path: f.path });
-  const currentByPath = new Map(current.files.map((f) => [f.path, f]));
-  for (const f of state.files) {
-    const now = currentByPath.get(f.path);
-    if (now && now.oid === f.oid && now.mode === f.mode) continue;
-    let content: Uint8Array;
-    try {
-      content = await ctx.blobs.get(f.oid);
-    } catch (error) {
-      throw new ForgeError('E_INTERNAL', `The backup of ${dest}/${f.path} is missing from .forge/blobs.`, {
-        hint: 'The file cannot be restored by forge; recover it from git history.',
-        cause: error,
-      });
-    }
-    changes.push({ action: 'write', path: f.path, mode: f.mode, content });
-  }
-  await ctx.worktree.apply(dest, changes);
-  return state.lock;
-}
-
 export function withEntry(lock: Lockfile, name: string, entry: LockEntry | null): Lockfile {
   const components = { ...lock.components };
   if (entry) components[name] = entry;
   else delete components[name];
   return { lockfileVersion: 1, components };
 }
-
-export type { Snapshot };

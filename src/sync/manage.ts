@@ -78,14 +78,18 @@ export async function addComponent(ctx: EngineContext, options: AddOptions): Pro
     });
   }
   if (options.dryRun) return { plan, written: false, conflicted: [], blocked: [], spec };
-  await ctx.manifest.upsert(spec);
-  const result = await applyPlan(ctx, plan, { op: 'add' });
+  // forge.yaml, the folders and the lock in one transaction: a failure or a crash leaves none of them changed.
+  const before = await ctx.manifest.text();
+  const after = await ctx.manifest.upserted(spec);
+  const result = await applyPlan(ctx, plan, { op: 'add', manifest: { before, after, component: name } });
   return { ...result, spec };
 }
 
 export interface RemoveOptions {
   name: string;
   keepFiles: boolean;
+  /** Remove folders with local changes too (they are backed up; undo brings them back). */
+  force?: boolean;
 }
 
 export interface RemoveResult {
@@ -134,14 +138,19 @@ export async function removeComponent(ctx: EngineContext, options: RemoveOptions
     const requiredBy = entry.requiredBy?.filter((r) => keep.has(r));
     next.components[name] = requiredBy && requiredBy.length ? { ...entry, requiredBy } : withoutRequiredBy(entry);
   }
-  await ctx.manifest.remove(options.name);
-  if (options.keepFiles) {
-    await ctx.lock.write(next);
-    return { removed: removals, kept: removals.map((r) => r.dest) };
+  const edited = removals.filter((r) => r.localChanges.length > 0);
+  if (edited.length > 0 && !options.keepFiles && !options.force) {
+    const list = edited.map((r) => `${r.dest} (${r.localChanges.map((c) => c.path).join(', ')})`).join('; ');
+    throw new ForgeError('E_LOCAL_CHANGES', `Removing '${options.name}' would delete local changes: ${list}.`, {
+      hint: `Nothing was changed. Run 'forge remove ${options.name} --force' to remove them anyway ('forge sync undo ${options.name}' brings them back), or --keep-files to leave the files.`,
+      data: { components: edited.map((r) => ({ name: r.name, dest: r.dest, files: r.localChanges.map((c) => c.path) })) },
+    });
   }
+  const before = await ctx.manifest.text();
+  const after = await ctx.manifest.removed(options.name);
   const plan: PullPlan = { components: removals, lock: next, strategy: null, fetched: [] };
-  await applyPlan(ctx, plan);
-  return { removed: removals, kept: [] };
+  await applyPlan(ctx, plan, { op: 'remove', manifest: { before, after, component: options.name }, keepFiles: options.keepFiles });
+  return { removed: removals, kept: options.keepFiles ? removals.map((r) => r.dest) : [] };
 }
 
 function withoutRequiredBy<T extends { requiredBy?: string[] }>(entry: T): T {

@@ -3,15 +3,20 @@
 // is the only writer; `--dry-run` prints this plan and stops.
 
 import PQueue from 'p-queue';
+import semver from 'semver';
 import { ForgeError } from '../errors.js';
-import { mergeFile, type FileSide } from '../merge/index.js';
+import { isBinaryContent, mergeFile, type FileSide } from '../merge/index.js';
 import { parseComponentManifest } from '../resolve/index.js';
 import type { EngineContext } from './engine-context.js';
-import type { ConflictRecord, FileEntry, LockEntry, Lockfile, Manifest, Snapshot } from '../core/model.js';
+import { EMPTY_TREE, type ConflictRecord, type FileEntry, type LockEntry, type Lockfile, type Manifest, type Oid, type Snapshot } from '../core/model.js';
 import type { FileChange } from '../core/ports.js';
-import { RemoteView, ensure, lockMatchesSpec, resolveGraph, type ResolvedComponent, type ResolveOptions } from './resolution.js';
+import { RemoteView, checkTarget, ensure, lockMatchesSpec, resolveGraph, type ResolvedComponent, type ResolveOptions } from './resolution.js';
 import { repositoryId, repositoryUrl } from '../core/repository.js';
 import { byPath, changesToReach, diffSnapshots, type PathChange } from './snapshot.js';
+import { blobId } from '../core/blob-id.js';
+import { readLocalFile } from './local-files.js';
+
+export { readLocalFile };
 
 export type Strategy = 'merge' | 'rebase' | 'overwrite' | 'stash';
 
@@ -41,6 +46,8 @@ export interface ComponentPlan {
   /** Files auto-merged cleanly (merge/rebase). */
   merged: string[];
   conflicts: ConflictRecord[];
+  /** The contents the conflict records name, by blob id (kept in the blob store when the plan is applied). */
+  conflictBlobs: Map<Oid, Uint8Array>;
   /** The folder before (for backups and undo). */
   local: Snapshot;
   /** Upstream tree at the target. */
@@ -95,19 +102,25 @@ export async function planPull(ctx: EngineContext, options: PullOptions): Promis
 
   const view = new RemoteView(ctx);
   const unlock: ResolveOptions['unlock'] = options.unlock ?? (options.names.length === 0 ? 'all' : new Set(options.names));
-  const resolution = await resolveGraph(ctx, view, manifest, lock, {
-    unlock,
-    ...(options.to !== undefined ? { to: { name: options.names[0]!, target: options.to } } : {}),
-  });
+  const to = options.to !== undefined ? { name: options.names[0]!, target: await checkTarget(view, manifest, lock, options.names[0]!, options.to) } : undefined;
+  const resolve = (hold?: Set<string>) => resolveGraph(ctx, view, manifest, lock, { unlock, ...(to ? { to } : {}), ...(hold ? { hold } : {}) });
+  let resolution = await resolve();
+  let selected = selection(options, manifest, lock, resolution);
 
-  // A component whose entry in forge.yaml changed (range, ref, repository) was asked to move too.
-  const changed = manifest.components.filter((s) => lock.components[s.name] && !lockMatchesSpec(s, lock.components[s.name])).map((s) => s.name);
-  // The solver keeps locked versions unless no solution does: one it had to move (to satisfy a new
-  // requirement) must move, or the lock contradicts itself. Branch-following components are left alone.
-  const forced = resolution.components
-    .filter((c) => c.version !== undefined && lock.components[c.name]?.version !== undefined && lock.components[c.name]!.commit !== c.commit)
-    .map((c) => c.name);
-  const selected = options.names.length === 0 ? null : closure([...options.names, ...changed, ...forced], resolution.components);
+  // Without a strategy, a component with local changes cannot move. Hold those where they are and
+  // resolve again, so everything else still moves; if the others cannot move without them, nothing does.
+  const held = options.strategy === null ? await dirtyMovers(ctx, lock, resolution, selected) : new Set<string>();
+  let stuck = false;
+  if (held.size > 0) {
+    const again = await resolve(held);
+    stuck = again.components.some((c) => held.has(c.name) && moved(lock.components[c.name], c));
+    if (!stuck) {
+      resolution = again;
+      selected = selection(options, manifest, lock, resolution);
+    }
+  }
+  guardDowngrades(manifest, lock, resolution, to?.name);
+
   const now = isoSeconds(ctx.clock.now());
   const fetchedRepos = new Set<string>();
   const reporter = ctx.reporter;
@@ -123,8 +136,9 @@ export async function planPull(ctx: EngineContext, options: PullOptions): Promis
     const byRepo = new Map<string, { repository: string; wants: { commit: string; ref?: string }[] }>();
     for (const c of resolution.components) {
       if (selected && !selected.has(c.name)) continue;
+      if (held.has(c.name) || stuck) continue;
       const old = lock.components[c.name];
-      if (old && old.commit === c.commit && old.path === c.path && old.dest === c.dest) continue; // not moved: nothing to fetch
+      if (!moved(old, c)) continue; // not moved: nothing to fetch
       const group = byRepo.get(repositoryId(c.repository)) ?? { repository: c.repository, wants: [] };
       group.wants.push({ commit: c.commit, ...(c.ref ? { ref: c.ref } : {}) });
       if (old && old.commit !== c.commit && options.strategy) group.wants.push({ commit: old.commit, ...(old.ref ? { ref: old.ref } : {}) });
@@ -134,23 +148,117 @@ export async function planPull(ctx: EngineContext, options: PullOptions): Promis
     await Promise.all([...byRepo.values()].map((g) => queue.add(() => ensure(ctx, g.repository, g.wants))));
 
     const plans = await Promise.all(
-      resolution.components.map((c) =>
-        queue.add(() => planComponent(ctx, c, lock.components[c.name] ?? null, selected === null || selected.has(c.name), options.strategy, now)),
-      ),
+      resolution.components.map((c) => {
+        const old = lock.components[c.name] ?? null;
+        const isSelected = selected === null || selected.has(c.name);
+        if (isSelected && (held.has(c.name) || (stuck && moved(old ?? undefined, c)))) return queue.add(() => planBlocked(ctx, c, old, held.has(c.name) ? undefined : `waits for ${[...held].join(', ')}`));
+        return queue.add(() => planComponent(ctx, c, old, isSelected, options.strategy, now));
+      }),
     );
 
+    // A new component that cannot be installed (its folder holds other files) leaves nothing to build on.
+    if (plans.some((p) => p.action === 'blocked' && p.from === null)) stuck = true;
     const nextLock: Lockfile = { lockfileVersion: 1, components: {} };
     for (const p of plans) if (p.to) nextLock.components[p.name] = p.to;
     // Locked components nobody needs any more (a dependency dropped upstream, or removed from forge.yaml).
+    // One with local changes follows the rule of a pull: without --overwrite it stays, untouched.
     const removals: ComponentPlan[] = [];
     for (const [name, entry] of Object.entries(lock.components)) {
       if (nextLock.components[name]) continue;
-      removals.push(await planRemoval(ctx, entry, 'no longer needed by any component'));
+      const removal = await planRemoval(ctx, entry, 'no longer needed by any component');
+      if (stuck || (removal.localChanges.length > 0 && options.strategy !== 'overwrite')) {
+        removal.action = 'blocked';
+        removal.to = entry;
+        removal.changes = [];
+        removal.note = stuck ? 'no longer needed, but the pull is blocked' : 'no longer needed by any component, but it has local changes';
+        nextLock.components[name] = entry;
+      }
+      removals.push(removal);
+    }
+    if (stuck) {
+      // Nothing moves: the lock stays exactly as it was.
+      const blockers = plans.filter((p) => p.action === 'blocked' && !p.note?.startsWith('waits')).map((p) => p.name);
+      for (const p of plans) {
+        if (p.action === 'blocked' || p.action === 'no-op') continue;
+        Object.assign(p, { action: 'blocked', to: p.from, changes: [], merged: [], conflicts: [], target: null, note: `waits for ${blockers.join(', ')}` });
+      }
+      return { components: [...plans, ...removals], lock, strategy: options.strategy, fetched: [...fetchedRepos].sort() };
     }
     return { components: [...plans, ...removals], lock: nextLock, strategy: options.strategy, fetched: [...fetchedRepos].sort() };
   } finally {
     ctx.reporter = reporter;
   }
+}
+
+/** Whether the resolution takes a component somewhere else than its lock entry. */
+function moved(old: LockEntry | undefined | null, c: ResolvedComponent): boolean {
+  return !old || old.commit !== c.commit || old.path !== c.path || old.dest !== c.dest;
+}
+
+/** Which components the pull works on: those named, forge.yaml changed, or forced to move, and their dependencies; null for all. */
+function selection(options: PullOptions, manifest: Manifest, lock: Lockfile, resolution: { components: ResolvedComponent[] }): Set<string> | null {
+  if (options.names.length === 0) return null;
+  // A component whose entry in forge.yaml changed (range, ref, repository) was asked to move too.
+  const changed = manifest.components.filter((s) => lock.components[s.name] && !lockMatchesSpec(s, lock.components[s.name])).map((s) => s.name);
+  // The solver keeps locked versions unless no solution does: one it had to move (to satisfy a new
+  // requirement) must move, or the lock contradicts itself. Branch-following components are left alone.
+  const forced = resolution.components
+    .filter((c) => c.version !== undefined && lock.components[c.name]?.version !== undefined && lock.components[c.name]!.commit !== c.commit)
+    .map((c) => c.name);
+  return closure([...options.names, ...changed, ...forced], resolution.components);
+}
+
+/** Selected components the resolution moves whose folder has local changes (or holds files forge did not install). */
+async function dirtyMovers(ctx: EngineContext, lock: Lockfile, resolution: { components: ResolvedComponent[] }, selected: Set<string> | null): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const c of resolution.components) {
+    if (selected && !selected.has(c.name)) continue;
+    const old = lock.components[c.name];
+    if (!moved(old, c)) continue;
+    const local = await ctx.worktree.scan(c.dest);
+    if (old ? local.tree !== old.tree : local.files.length > 0) out.add(c.name);
+  }
+  return out;
+}
+
+/**
+ * No pull moves a component to a lower version unless --to asks for it, or forge.yaml's own range
+ * no longer allows the locked one. A ref listing that lost tags (a server that cut it short, or a
+ * tag deleted upstream) therefore never reads as "update to an older version".
+ */
+function guardDowngrades(manifest: Manifest, lock: Lockfile, resolution: { components: ResolvedComponent[] }, to: string | undefined): void {
+  for (const c of resolution.components) {
+    const old = lock.components[c.name];
+    if (!old?.version || !c.version || c.name === to || !semver.lt(c.version, old.version)) continue;
+    const spec = manifest.components.find((s) => s.name === c.name);
+    if (spec?.selector.kind === 'version' && !semver.satisfies(old.version, spec.selector.range)) continue;
+    throw new ForgeError('E_DOWNGRADE', `The pull would move ${c.name} from ${old.version} down to ${c.version}; forge never moves a component to a lower version on its own.`, {
+      hint: `If ${c.version} is what you want, run 'forge sync pull ${c.name} --to ${c.version}'; 'forge verify ${c.name}' checks what upstream has.`,
+      data: { component: c.name, from: old.version, to: c.version },
+    });
+  }
+}
+
+/** A component left as it is because its local changes (or foreign files in its folder) block the pull. */
+async function planBlocked(ctx: EngineContext, c: ResolvedComponent, old: LockEntry | null, note?: string): Promise<ComponentPlan> {
+  const local = await ctx.worktree.scan(c.dest);
+  const base = old ? await ctx.trees.get(old.tree) : null;
+  const localChanges = old && local.tree === old.tree ? [] : base ? diffSnapshots(base, local) : diffSnapshots([], local);
+  return {
+    name: c.name,
+    dest: c.dest,
+    action: 'blocked',
+    from: old,
+    to: old,
+    localChanges,
+    changes: [],
+    merged: [],
+    conflicts: [],
+    conflictBlobs: new Map(),
+    local,
+    target: null,
+    ...(note ? { note } : !old && local.files.length ? { note: `the folder ${c.dest} already has files forge did not install` } : {}),
+  };
 }
 
 /** The components named and everything they depend on. */
@@ -172,8 +280,9 @@ export function isoSeconds(date: Date): string {
 
 export async function planRemoval(ctx: EngineContext, entry: LockEntry, note: string): Promise<ComponentPlan> {
   const local = await ctx.worktree.scan(entry.dest);
-  const base = await ctx.trees.get(entry.tree);
-  const localChanges = base ? diffSnapshots(base, local) : [];
+  // Without the locked file list (a fresh clone), a folder that differs counts as changed throughout.
+  const base = local.tree === entry.tree ? null : await ctx.trees.get(entry.tree);
+  const localChanges = local.tree === entry.tree ? [] : base ? diffSnapshots(base, local) : diffSnapshots([], local);
   return {
     name: entry.name,
     dest: entry.dest,
@@ -184,6 +293,7 @@ export async function planRemoval(ctx: EngineContext, entry: LockEntry, note: st
     changes: local.files.map((f) => ({ action: 'delete' as const, path: f.path })),
     merged: [],
     conflicts: [],
+    conflictBlobs: new Map(),
     local,
     target: null,
     note,
@@ -226,9 +336,14 @@ async function planComponent(
       changes: [],
       merged: [],
       conflicts: [],
+      conflictBlobs: new Map(),
       local: { tree: old.tree, files: [] },
       target: null,
     };
+  }
+  if (!selected) {
+    // Not asked for: keep the lock entry as it was, and read nothing.
+    return { name: c.name, dest: c.dest, action: 'no-op', from: old, to: old, localChanges: [], changes: [], merged: [], conflicts: [], conflictBlobs: new Map(), local: { tree: old?.tree ?? EMPTY_TREE, files: [] }, target: null };
   }
   const target: Snapshot = await git.readSnapshot(c.url, c.commit, c.path);
   const to = entryFor(target.tree, now);
@@ -245,21 +360,25 @@ async function planComponent(
     changes: [],
     merged: [],
     conflicts: [],
+    conflictBlobs: new Map(),
     local,
     target,
   };
 
-  if (!selected) {
-    // Not asked for: keep the lock entry as it was.
-    if (old) plan.to = old;
-    return plan;
-  }
   if (old && old.dest !== c.dest) {
     throw new ForgeError('E_USAGE', `Component '${c.name}' moved from '${old.dest}' to '${c.dest}' in forge.yaml.`, {
       hint: `Move the folder yourself (git mv ${old.dest} ${c.dest}) and update the lock with 'forge remove ${c.name} --keep-files' then 'forge add', or restore the old dest.`,
     });
   }
 
+  const blocked = localChanges.length > 0 && (strategy === null || (!old && local.files.length > 0 && strategy !== 'overwrite'));
+  if (blocked) {
+    // Nothing moves for it: the lock keeps what it had.
+    plan.action = 'blocked';
+    plan.to = old;
+    if (!old) plan.note = `the folder ${c.dest} already has files forge did not install`;
+    return plan;
+  }
   // Read the files this pull writes in one batch (a cold install reads thousands).
   const wanted = diffSnapshots(local, target).flatMap((d) => (d.after ? [d.after.oid] : []));
   const batch = git.readBlobs && wanted.length > 0 ? await git.readBlobs(c.url, wanted) : new Map<string, Uint8Array>();
@@ -267,11 +386,6 @@ async function planComponent(
   if (localChanges.length === 0) {
     plan.action = old ? 'fast-forward' : 'install';
     plan.changes = await changesToReach(local.files, target.files, readTarget);
-    return plan;
-  }
-  if (!old && local.files.length > 0 && strategy !== 'overwrite') {
-    plan.action = 'blocked';
-    plan.note = `the folder ${c.dest} already has files forge did not install`;
     return plan;
   }
   switch (strategy) {
@@ -291,7 +405,7 @@ async function planComponent(
     case 'rebase': {
       // --rebase without consumer-repository commits is the same three-way step as --merge;
       // apply.ts replays commits first when the worktree can list them.
-      const merged = await mergeSnapshots(ctx, {
+      const merged = await mergeSnapshots({
         base: base!,
         local,
         upstream: target,
@@ -302,6 +416,7 @@ async function planComponent(
       plan.changes = merged.changes;
       plan.merged = merged.merged;
       plan.conflicts = merged.conflicts;
+      plan.conflictBlobs = merged.blobs;
       plan.action = merged.conflicts.length > 0 ? 'conflict' : strategy === 'rebase' ? 'rebase' : 'merge';
       return plan;
     }
@@ -318,12 +433,6 @@ export async function lockedSnapshot(ctx: EngineContext, entry: LockEntry): Prom
   return snapshot;
 }
 
-export async function readLocalFile(ctx: EngineContext, dest: string, file: string): Promise<Uint8Array> {
-  const content = await ctx.worktree.readFile(dest, file);
-  if (content === null) throw new ForgeError('E_INTERNAL', `File ${dest}/${file} disappeared while forge was reading it.`, { hint: 'Run the command again.' });
-  return content;
-}
-
 export interface ThreeWayInput {
   base: Snapshot | readonly FileEntry[];
   local: Snapshot | readonly FileEntry[];
@@ -338,18 +447,28 @@ export interface ThreeWayResult {
   changes: FileChange[];
   merged: string[];
   conflicts: ConflictRecord[];
+  /** The contents the conflict records name, by blob id. */
+  blobs: Map<Oid, Uint8Array>;
 }
 
-const b64 = (bytes: Uint8Array | null) => (bytes === null ? null : Buffer.from(bytes).toString('base64'));
-
-/** Three-way merge of two folders, file by file; component.yaml is checked against its shape. */
-export async function mergeSnapshots(_ctx: EngineContext | null, input: ThreeWayInput): Promise<ThreeWayResult> {
+/**
+ * Three-way merge of two folders, file by file; component.yaml is checked against its shape.
+ * A path that is a file on one side and a folder on the other is a conflict that keeps both:
+ * the local side stays in the folder, the other is kept in the conflict record.
+ */
+export async function mergeSnapshots(input: ThreeWayInput): Promise<ThreeWayResult> {
   const files = (s: Snapshot | readonly FileEntry[]) => ('files' in s ? s.files : s);
   const base = byPath(files(input.base));
   const local = byPath(files(input.local));
   const upstream = byPath(files(input.upstream));
   const paths = [...new Set([...base.keys(), ...local.keys(), ...upstream.keys()])].sort();
-  const out: ThreeWayResult = { changes: [], merged: [], conflicts: [] };
+  const out: ThreeWayResult = { changes: [], merged: [], conflicts: [], blobs: new Map() };
+  const keep = (bytes: Uint8Array | null | undefined): Oid | null => {
+    if (bytes === null || bytes === undefined) return null;
+    const oid = blobId(bytes);
+    out.blobs.set(oid, bytes);
+    return oid;
+  };
   for (const path of paths) {
     const b = base.get(path) ?? null;
     const l = local.get(path) ?? null;
@@ -380,9 +499,9 @@ export async function mergeSnapshots(_ctx: EngineContext | null, input: ThreeWay
       type: result.type,
       file: path,
       message: result.message,
-      base: b64(sb?.content ?? null),
-      local: b64(sl?.content ?? null),
-      upstream: b64(su?.content ?? null),
+      base: keep(sb?.content),
+      local: keep(sl?.content),
+      upstream: keep(su?.content),
       modes: { base: sb?.mode ?? null, local: sl?.mode ?? null, upstream: su?.mode ?? null },
       binary: result.binary,
     });
@@ -392,6 +511,64 @@ export async function mergeSnapshots(_ctx: EngineContext | null, input: ThreeWay
       out.changes.push({ action: 'write', path, mode: result.result.mode, content: result.result.content });
     }
   }
+  return keepTypeClashes(out, local, base, keep, input.readBase);
+}
+
+/**
+ * Where the merge result would hold a file at a path that is also a folder (upstream turned a
+ * folder into a file or symlink while the folder holds local work, or added a file where the
+ * user has a folder, or the reverse), the side that is not in the folder now is not written:
+ * it becomes a conflict record, so nothing local is replaced and nothing is lost.
+ */
+async function keepTypeClashes(
+  out: ThreeWayResult,
+  local: Map<string, FileEntry>,
+  base: Map<string, FileEntry>,
+  keep: (bytes: Uint8Array) => Oid | null,
+  readBase: (e: FileEntry) => Promise<Uint8Array>,
+): Promise<ThreeWayResult> {
+  const result = new Set(local.keys());
+  for (const c of out.changes) {
+    if (c.action === 'delete') result.delete(c.path);
+    else result.add(c.path);
+  }
+  const folders = new Set<string>();
+  for (const path of result) {
+    const parts = path.split('/');
+    for (let i = 1; i < parts.length; i++) folders.add(parts.slice(0, i).join('/'));
+  }
+  const clashes = [...result].filter((p) => folders.has(p));
+  if (clashes.length === 0) return out;
+  const drop = new Set<string>();
+  for (const p of clashes) {
+    const written = out.changes.find((c) => c.action === 'write' && c.path === p);
+    // The file came from the merge: keep the local folder. Else the file is local: keep it, and drop what the merge puts under it.
+    const paths = written ? [p] : out.changes.filter((c) => c.action === 'write' && c.path.startsWith(`${p}/`) && !local.has(c.path)).map((c) => c.path);
+    for (const path of paths) drop.add(path);
+  }
+  const kept: FileChange[] = [];
+  for (const c of out.changes) {
+    if (c.action !== 'write' || !drop.has(c.path)) {
+      kept.push(c);
+      continue;
+    }
+    const clashing = folders.has(c.path) ? `your copy has a folder '${c.path}/'` : `your copy has a file where this folder goes`;
+    out.merged = out.merged.filter((m) => m !== c.path);
+    out.conflicts = out.conflicts.filter((r) => r.file !== c.path);
+    const b = base.get(c.path);
+    out.conflicts.push({
+      type: 'content',
+      file: c.path,
+      message: `upstream has a ${c.mode === '120000' ? 'symlink' : 'file'} at '${c.path}' where ${clashing}; both are kept until you resolve it`,
+      base: b ? keep(await readBase(b)) : null,
+      local: null,
+      upstream: keep(c.content),
+      modes: { base: b ? b.mode : null, local: null, upstream: c.mode },
+      binary: isBinaryContent(c.content),
+    });
+  }
+  out.changes = kept;
+  out.conflicts.sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0));
   return out;
 }
 

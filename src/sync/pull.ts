@@ -1,4 +1,5 @@
-// forge sync pull: plan, then (unless --dry-run) apply.
+// forge sync pull: plan, then (unless --dry-run) apply. Components blocked by local changes stay as
+// they are; everything else moves (planPull decided what can).
 
 import { applyPlan, type ApplyResult } from './apply.js';
 import type { EngineContext } from './engine-context.js';
@@ -12,7 +13,7 @@ export interface PullRequestOptions extends PullOptions {
 export async function pull(ctx: EngineContext, options: PullRequestOptions): Promise<ApplyResult> {
   const plan = await planPull(ctx, options);
   const blocked = plan.components.filter((c) => c.action === 'blocked').map((c) => c.name);
-  if (options.dryRun || blocked.length) return { plan, written: false, conflicted: [], blocked };
+  if (options.dryRun) return { plan, written: false, conflicted: [], blocked };
   if (options.strategy === 'rebase') return rebaseComponents(ctx, plan);
   return applyPlan(ctx, plan);
 }

@@ -12,15 +12,15 @@
 
 import { ForgeError, isForgeError } from '../errors.js';
 import { fullName, type GitHubPort, type GitHubRepository, type PullRequestInfo, type RepoName } from '../core/github.js';
-import type { LockEntry, Oid } from '../core/model.js';
+import { EMPTY_TREE, type LockEntry, type Oid } from '../core/model.js';
 import type { ForkRecord, GitIdentity, PullRequestRecord, TreeChange } from '../core/ports.js';
 import { baseName, repositoryUrl } from '../core/repository.js';
 import { structuredChanges } from '../merge/index.js';
-import { newId } from './apply.js';
 import type { EngineContext } from './engine-context.js';
 import { lockedSnapshot, readLocalFile } from './pull-plan.js';
 import { ensure } from './resolution.js';
 import { diffSnapshots, type ChangeKind } from './snapshot.js';
+import { newId, recordState } from './transaction.js';
 
 export interface PushOptions {
   component: string;
@@ -185,6 +185,8 @@ export async function push(ctx: EngineContext, options: PushOptions): Promise<Pu
   }
   result.target = target;
   result.forkCreated = fork?.created ?? false;
+  if (local.files.length > 0) await ctx.trees.put(local);
+  const localTree = local.files.length > 0 ? local.tree : EMPTY_TREE;
   result.pushed = true;
 
   let pr: PullRequestInfo | null = null;
@@ -215,8 +217,9 @@ export async function push(ctx: EngineContext, options: PushOptions): Promise<Pu
       op: 'push',
       at: now.toISOString(),
       summary: `pushed ${result.files.length} file(s) to ${target.name} ${branch} (${made.commit.slice(0, 7)})${pr ? `, pull request #${pr.number}` : ''}`,
-      before: { lock: entry, files: local.files },
-      after: { lock: entry, files: local.files },
+      // A push changes no folder: before and after are the folder as it was pushed.
+      before: { lock: entry, tree: localTree },
+      after: { lock: entry, tree: localTree },
     },
   });
   return result;
@@ -450,11 +453,13 @@ interface PushRecords {
   history: Parameters<EngineContext['state']['record']>[0];
 }
 
-/** What a push leaves in .forge/: the push (and pull request), the fork, and the sync log entry. */
+/** What a push leaves in .forge/ (the push and its pull request, the fork, the sync log entry), in one write. */
 async function recordPush(ctx: EngineContext, records: PushRecords): Promise<void> {
-  if (records.fork) await ctx.state.saveFork(records.fork);
-  await ctx.state.savePullRequest(records.push);
-  await ctx.state.record(records.history);
+  await recordState(ctx, [
+    ...(records.fork ? [{ kind: 'fork' as const, fork: records.fork }] : []),
+    { kind: 'pull-request', pullRequest: records.push },
+    { kind: 'history', entry: records.history },
+  ]);
 }
 
 /**
@@ -474,7 +479,7 @@ export async function refreshPullRequests(ctx: EngineContext, records: PullReque
         const pr = await gh.pullRequest(upstream, record.number);
         if (pr.state === record.state) return record;
         const updated: PullRequestRecord = { ...record, state: pr.state, updatedAt: ctx.clock.now().toISOString() };
-        await ctx.state.savePullRequest(updated);
+        await recordState(ctx, [{ kind: 'pull-request', pullRequest: updated }]);
         return updated;
       } catch (error) {
         if (!isForgeError(error)) throw error;

@@ -6,13 +6,14 @@
 // continues it and `--abort` puts everything back.
 
 import { ForgeError } from '../errors.js';
-import { applyPlan, backupFolder, filesAfter, type ApplyResult } from './apply.js';
+import { applyPlan, type ApplyResult } from './apply.js';
 import type { EngineContext } from './engine-context.js';
-import type { FileEntry, LockEntry } from '../core/model.js';
-import type { FileChange, FolderState, RebaseStep } from '../core/ports.js';
+import { EMPTY_TREE, type FileEntry, type LockEntry, type Oid } from '../core/model.js';
+import type { ConflictSet, FileChange, RebaseStep } from '../core/ports.js';
 import { mergeSnapshots, type ComponentPlan, type PullPlan } from './pull-plan.js';
 import { repositoryUrl } from '../core/repository.js';
 import { byPath } from './snapshot.js';
+import { backupFiles, filesAfter, filesOf } from './transaction.js';
 import { comparePaths } from '../core/paths.js';
 
 type FileMap = Map<string, { mode: FileEntry['mode']; content: Uint8Array } | null>;
@@ -42,15 +43,15 @@ async function rebaseSteps(ctx: EngineContext, c: ComponentPlan, since: string):
       continue;
     }
     if (base.length === 0) base = locked;
-    steps.push({ label: `commit ${commit.oid.slice(0, 7)} ${commit.message.split('\n')[0] ?? ''}`.trim(), base, local });
+    steps.push({ label: `commit ${commit.oid.slice(0, 7)} ${commit.message.split('\n')[0] ?? ''}`.trim(), base: await ctx.trees.putFiles(base), local: await ctx.trees.putFiles(local) });
     last = local;
   }
   // Uncommitted changes: from the last commit's files (or the locked tree) to the folder.
   // The scan's blob ids are the blob store's keys, so backing the folder up is all it takes.
-  await backupFolder(ctx, c.dest, c.local.files);
+  await backupFiles(ctx, c.dest, c.local.files);
   const working = c.local.files;
   const from = last ?? locked;
-  if (!sameFiles(from, working)) steps.push({ label: 'uncommitted changes', base: from, local: working });
+  if (!sameFiles(from, working)) steps.push({ label: 'uncommitted changes', base: await ctx.trees.putFiles(from), local: await ctx.trees.putFiles(working) });
   return steps;
 }
 
@@ -82,6 +83,8 @@ export interface ReplayOutcome {
   conflicts: ComponentPlan['conflicts'];
   stoppedAt: string | null;
   remaining: RebaseStep[];
+  /** The contents the conflict records name, by blob id. */
+  blobs: Map<Oid, Uint8Array>;
 }
 
 /** Replays steps onto `onto` (blobs in the BlobStore); stops at the first conflicting step. */
@@ -91,17 +94,19 @@ export async function replay(ctx: EngineContext, onto: FileEntry[], steps: Rebas
   const merged = new Set<string>();
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i]!;
-    const result = await mergeSnapshots(null, { base: step.base, local: step.local, upstream: built, readBase: read, readLocal: read, readUpstream: read });
+    const stepBase = await filesOf(ctx, step.base, `rebase step '${step.label}'`);
+    const stepLocal = await filesOf(ctx, step.local, `rebase step '${step.label}'`);
+    const result = await mergeSnapshots({ base: stepBase, local: stepLocal, upstream: built, readBase: read, readLocal: read, readUpstream: read });
     // mergeSnapshots describes changes relative to the local side; rebuild the full result.
-    const resultFiles = filesAfter(step.local, result.changes);
+    const resultFiles = filesAfter(stepLocal, result.changes);
     for (const change of result.changes) if (change.action === 'write') await ctx.blobs.put(change.content);
     result.merged.forEach((m) => merged.add(m));
     built = resultFiles;
     if (result.conflicts.length > 0) {
-      return { files: built, changes: await toChanges(ctx, current, built), merged: [...merged], conflicts: result.conflicts, stoppedAt: step.label, remaining: steps.slice(i + 1) };
+      return { files: built, changes: await toChanges(ctx, current, built), merged: [...merged], conflicts: result.conflicts, stoppedAt: step.label, remaining: steps.slice(i + 1), blobs: result.blobs };
     }
   }
-  return { files: built, changes: await toChanges(ctx, current, built), merged: [...merged], conflicts: [], stoppedAt: null, remaining: [] };
+  return { files: built, changes: await toChanges(ctx, current, built), merged: [...merged], conflicts: [], stoppedAt: null, remaining: [], blobs: new Map() };
 }
 
 async function toChanges(ctx: EngineContext, current: readonly FileEntry[], target: readonly FileEntry[]): Promise<FileChange[]> {
@@ -119,7 +124,7 @@ async function toChanges(ctx: EngineContext, current: readonly FileEntry[], targ
 
 /** Replaces the merge results of rebasing components in the plan with a commit-by-commit replay, then applies. */
 export async function rebaseComponents(ctx: EngineContext, plan: PullPlan): Promise<ApplyResult> {
-  const stops = new Map<string, { stoppedAt: string; remaining: RebaseStep[]; before: FolderState }>();
+  const stops = new Map<string, NonNullable<ConflictSet['rebase']>>();
   const components: ComponentPlan[] = [];
   for (const c of plan.components) {
     if ((c.action !== 'rebase' && c.action !== 'conflict') || !c.from || !c.target) {
@@ -136,18 +141,15 @@ export async function rebaseComponents(ctx: EngineContext, plan: PullPlan): Prom
       changes: outcome.changes,
       merged: outcome.merged,
       conflicts: outcome.conflicts,
+      conflictBlobs: outcome.blobs,
       note: outcome.stoppedAt ? `rebase stopped at ${outcome.stoppedAt}` : `replayed ${steps.length} step(s)`,
     });
-    if (outcome.stoppedAt) stops.set(c.name, { stoppedAt: outcome.stoppedAt, remaining: outcome.remaining, before: { lock: c.from, files: c.local.files } });
+    if (outcome.stoppedAt) {
+      stops.set(c.name, { stoppedAt: outcome.stoppedAt, remaining: outcome.remaining, before: { lock: c.from, tree: c.local.files.length ? c.local.tree : EMPTY_TREE } });
+    }
   }
   const rebased: PullPlan = { ...plan, components };
-  const result = await applyPlan(ctx, rebased, { op: 'rebase' });
-  for (const [name, stop] of stops) {
-    const sets = await ctx.state.conflicts();
-    const set = sets.find((s) => s.component === name);
-    if (set) await ctx.state.setConflicts(name, { ...set, operation: 'rebase', rebase: stop });
-  }
-  return result;
+  return applyPlan(ctx, rebased, { op: 'rebase', rebaseStops: stops });
 }
 
 /** When the component was last synced: its newest pull-like history entry, else the lock's resolvedAt. */

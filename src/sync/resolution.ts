@@ -5,7 +5,9 @@
 // and the lock cannot answer.
 
 import { ForgeError } from '../errors.js';
+import semver from 'semver';
 import {
+  formatAvailable,
   parseComponentManifest,
   solve,
   selectVersion,
@@ -154,12 +156,23 @@ export function constraintText(selector: Selector): string {
   return selector.kind === 'version' ? selector.range : selector.kind === 'ref' ? `ref ${selector.ref}` : `commit ${selector.commit.slice(0, 12)}`;
 }
 
-function selectorsEqual(a: Selector, b: Selector): boolean {
+function selectorsEqual(spec: Selector, locked: Selector): boolean {
+  const a = spec;
+  const b = locked;
   if (a.kind !== b.kind) return false;
-  if (a.kind === 'version' && b.kind === 'version') return a.range === b.range;
+  // A component that is also a dependency locks the intersection of every range on it, forge.yaml's first.
+  if (a.kind === 'version' && b.kind === 'version') return a.range === b.range || combineRanges([a.range]) === b.range || leads(a.range, b.range);
   if (a.kind === 'ref' && b.kind === 'ref') return a.ref.replace(/^refs\/heads\//, '') === b.ref.replace(/^refs\/heads\//, '');
   if (a.kind === 'commit' && b.kind === 'commit') return a.commit === b.commit;
   return false;
+}
+
+/** True if the lock's combined range starts with exactly the comparators of forge.yaml's range. */
+function leads(range: string, combined: string): boolean {
+  if (range.includes('||') || combined.includes('||')) return false;
+  const mine = alternatives(range)[0]!;
+  const all = alternatives(combined)[0]!;
+  return mine.length < all.length && mine.every((c, i) => all[i] === c) && combineRanges([range, combined]) === combined;
 }
 
 /** True if forge.yaml still asks for what the lock entry records (same repository, folder and selector). */
@@ -174,9 +187,14 @@ export function lockMatchesSpec(spec: ComponentSpec, entry: LockEntry | undefine
 export interface ResolveOptions {
   /** Local names free to move to their newest allowed commit; 'all' for every component. */
   unlock: Set<string> | 'all';
-  /** Explicit target for one component (`pull NAME --to VERSION|REF`). */
-  to?: { name: string; target: string };
+  /** Explicit target for one component (`pull NAME --to VERSION|REF`), checked by `checkTarget`. */
+  to?: { name: string; target: PullTarget };
+  /** Local names kept at their locked commit whatever else asks (components whose local changes block a move). */
+  hold?: Set<string>;
 }
+
+/** Where `--to` goes: a version of the component's range, or the commit it is pinned to. */
+export type PullTarget = { kind: 'version'; version: string } | { kind: 'commit'; commit: string };
 
 /**
  * Resolves the whole graph. Throws ForgeError E_VERSION_CONFLICT / E_DEPENDENCY_* with an
@@ -190,21 +208,22 @@ export async function resolveGraph(
   options: ResolveOptions,
 ): Promise<Resolution> {
   const infos = new Map<string, KeyInfo>();
-  const lockByKey = new Map<string, LockEntry>();
-  for (const entry of Object.values(lock.components)) lockByKey.set(componentKey(entry.repository, entry.path), entry);
+  const hold = options.hold ?? new Set<string>();
+  const isUnlocked = (name: string) => !hold.has(name) && (options.unlock === 'all' || options.unlock.has(name));
 
-  const isUnlocked = (name: string) => options.unlock === 'all' || options.unlock.has(name);
-
-  // Direct components: locate the folder (lock, forge.yaml, or by component.yaml name).
+  // Direct components: locate the folder (lock, forge.yaml, or by component.yaml name). Two
+  // copies of one upstream folder under different names are two components: the first keeps
+  // the folder's key (dependencies on that folder resolve to it), the others get their own.
+  const keyOfName = new Map<string, string>();
   const roots: Requirement[] = [];
   for (const spec of manifest.components) {
     const locked = lock.components[spec.name];
     let path = spec.path;
     if (path === undefined && locked && repositoryId(locked.repository) === repositoryId(spec.repository)) path = locked.path;
     if (path === undefined) path = await locateByName(ctx, view, spec.repository, spec.name, spec.selector, null);
-    const key = componentKey(spec.repository, path);
-    let selector = spec.selector;
-    if (options.to && options.to.name === spec.name) selector = toSelector(options.to.target, spec.selector);
+    const folderKey = componentKey(spec.repository, path);
+    const key = infos.has(folderKey) ? `${folderKey}@${spec.name}` : folderKey;
+    keyOfName.set(spec.name, key);
     infos.set(key, {
       key,
       name: spec.name,
@@ -214,25 +233,23 @@ export async function resolveGraph(
       dest: spec.dest ?? path,
       tagNames: uniq([spec.name, baseName(path)]),
     });
-    roots.push({ key, label: spec.name, constraint: selector, requiredBy: null });
+    roots.push({ key, label: spec.name, constraint: spec.selector, requiredBy: null });
   }
+  const keyOf = (entry: LockEntry) => keyOfName.get(entry.name) ?? componentKey(entry.repository, entry.path);
+  const lockByKey = new Map<string, LockEntry>();
+  for (const entry of Object.values(lock.components)) if (!lockByKey.has(keyOf(entry))) lockByKey.set(keyOf(entry), entry);
 
+  // A changed range (or ref, or repository) in forge.yaml frees the component, as cargo does.
+  const changed = new Set(manifest.components.filter((spec) => !lockMatchesSpec(spec, lock.components[spec.name])).map((s) => s.name));
   const locked = new Map<string, string>();
   const unlock = new Set<string>();
   for (const [key, entry] of lockByKey) {
     locked.set(key, entry.commit);
-    if (isUnlocked(entry.name)) unlock.add(key);
-  }
-  for (const spec of manifest.components) {
-    // A changed range (or ref, or repository) in forge.yaml frees the component, as cargo does.
-    if (!lockMatchesSpec(spec, lock.components[spec.name])) {
-      const info = [...infos.values()].find((i) => i.name === spec.name);
-      if (info) unlock.add(info.key);
-    }
+    if (isUnlocked(entry.name) || (changed.has(entry.name) && !hold.has(entry.name))) unlock.add(key);
   }
   if (options.to) {
-    const info = [...infos.values()].find((i) => i.name === options.to?.name);
-    if (info) unlock.add(info.key);
+    const key = keyOfName.get(options.to.name) ?? (lock.components[options.to.name] ? keyOf(lock.components[options.to.name]!) : undefined);
+    if (key) unlock.add(key);
   }
 
   const provider = {
@@ -241,23 +258,37 @@ export async function resolveGraph(
       if (!info) throw new ForgeError('E_INTERNAL', `Unknown component key ${req.key}.`);
       const remote = await view.listRefs(info.repository);
       const c = req.constraint;
-      if (c.kind === 'commit') return [{ key: req.key, version: null, commit: c.commit, ref: null }];
-      if (c.kind === 'ref') {
+      let list: Candidate[];
+      if (c.kind === 'commit') list = [{ key: req.key, version: null, commit: c.commit, ref: null }];
+      else if (c.kind === 'ref') {
         const hit = findRef(remote, c.ref);
         if (!hit) {
           throw new ForgeError('E_REF_NOT_FOUND', `Branch or ref '${c.ref}' does not exist in ${info.repository} (wanted by ${req.requiredBy ? req.requiredBy.label : 'forge.yaml'}).`);
         }
-        return [{ key: req.key, version: null, commit: hit.commit, ref: hit.name }];
+        list = [{ key: req.key, version: null, commit: hit.commit, ref: hit.name }];
+      } else {
+        list = tagVersions(remote, info.tagNames).map((v) => ({ key: req.key, version: v.version, commit: v.commit, ref: v.tag }));
+        // A locked version whose tag is gone upstream stays a candidate: the component is then
+        // detached, never moved down to whatever the listing still has.
+        const entry = lockByKey.get(req.key);
+        if (entry?.version && !list.some((x) => x.version === entry.version)) {
+          list.push({ key: req.key, version: entry.version, commit: entry.commit, ref: entry.ref ?? null });
+        }
       }
-      return tagVersions(remote, info.tagNames).map((v) => ({ key: req.key, version: v.version, commit: v.commit, ref: v.tag }));
+      const to = options.to;
+      if (to && info.name === to.name) {
+        list = list.filter((x) => (to.target.kind === 'version' ? x.version === to.target.version : x.commit === to.target.commit));
+      }
+      return list;
     },
     dependencies: async (candidate: Candidate): Promise<Requirement[]> => {
       const info = infos.get(candidate.key);
       if (!info) throw new ForgeError('E_INTERNAL', `Unknown component key ${candidate.key}.`);
       const entry = lockByKey.get(candidate.key);
-      // The lock already knows what a locked commit needs: no fetch.
-      if (entry && entry.commit === candidate.commit) {
-        const fromLock = requirementsFromLock(entry, lock, infos);
+      // The lock already knows what a locked commit needs: no fetch. Unless forge.yaml changed the
+      // range of one of those dependencies: the lock's range for it mixes in the old one.
+      if (entry && entry.commit === candidate.commit && !entry.dependencies.some((d) => changed.has(d))) {
+        const fromLock = requirementsFromLock(entry, lock, infos, keyOf);
         if (fromLock) return fromLock;
       }
       return readRequirements(ctx, view, info, candidate, infos);
@@ -284,9 +315,7 @@ export async function resolveGraph(
     const solved = result.solution.get(key);
     const info = infos.get(key);
     if (!solved || !info) continue;
-    const constraints = uniq(
-      solved.requirements.filter((r) => r.constraint.kind === 'version').map((r) => (r.constraint as { range: string }).range),
-    );
+    const ranges = solved.requirements.filter((r) => r.constraint.kind === 'version').map((r) => (r.constraint as { range: string }).range);
     const component: ResolvedComponent = {
       name: info.name,
       key,
@@ -299,13 +328,88 @@ export async function resolveGraph(
       dependencies: solved.dependencies.map(nameOf).sort(),
       requiredBy: uniq(solved.requirements.filter((r) => r.requiredBy).map((r) => nameOf(r.requiredBy!.key))).sort(),
     };
-    if (constraints.length > 0) component.constraint = constraints.join(' ');
+    if (ranges.length > 0) component.constraint = combineRanges(ranges);
     if (solved.candidate.version) component.version = solved.candidate.version;
     if (solved.candidate.ref) component.ref = solved.candidate.ref;
     components.push(component);
   }
   checkClashes(components);
   return { components };
+}
+
+/**
+ * What `pull NAME --to TARGET` may go to: a version upstream has, inside the range forge.yaml (or,
+ * for a dependency, its dependents) allows. Anything else is refused, naming the range, so a pull
+ * never leaves the lock where the next plain pull would move it back.
+ */
+export async function checkTarget(view: RemoteView, manifest: Manifest, lock: Lockfile, name: string, target: string): Promise<PullTarget> {
+  const spec = manifest.components.find((c) => c.name === name);
+  const entry = lock.components[name];
+  const repository = spec?.repository ?? entry?.repository;
+  const path = entry?.path ?? spec?.path;
+  const selector = spec ? spec.selector : entry ? selectorOfLock(entry) : null;
+  if (!repository || !selector) throw new ForgeError('E_UNKNOWN_COMPONENT', `No component named '${name}' in forge.yaml.`);
+  const where = spec ? `forge.yaml (line ${spec.line})` : `its dependents (${(entry?.requiredBy ?? []).join(', ') || 'the lock'})`;
+  if (selector.kind === 'commit') {
+    if (target.toLowerCase() === selector.commit || (/^[0-9a-f]{7,40}$/i.test(target) && selector.commit.startsWith(target.toLowerCase()))) return { kind: 'commit', commit: selector.commit };
+    throw new ForgeError('E_USAGE', `'${name}' is pinned to commit ${selector.commit.slice(0, 12)} by ${where}; --to cannot move it elsewhere.`, {
+      hint: `Change 'commit:' (or use 'version:') for ${name} in forge.yaml, then pull.`,
+    });
+  }
+  if (selector.kind === 'ref') {
+    throw new ForgeError('E_USAGE', `'${name}' follows branch '${selector.ref}' (${where}); --to picks a version inside a range.`, {
+      hint: `To stay on one commit, write 'commit: <sha>' for ${name} in forge.yaml, then pull.`,
+    });
+  }
+  const remote = await view.listRefs(repository);
+  const versions = tagVersions(remote, uniq([name, baseName(path ?? name)]));
+  let version: string | undefined;
+  if (/^[0-9a-f]{40}$/i.test(target)) {
+    const tagged = versions.filter((v) => v.commit === target.toLowerCase()).map((v) => v.version);
+    version = tagged.find((v) => semver.satisfies(v, selector.range));
+    if (!version) {
+      throw new ForgeError('E_USAGE', `Commit ${target.slice(0, 12)} of ${repository} carries no version inside ${selector.range}${tagged.length ? ` (it is ${tagged.join(', ')})` : ''}.`, {
+        hint: `Give a version with --to, or pin the commit in forge.yaml ('commit: ${target}').`,
+      });
+    }
+  } else {
+    const parsed = semver.valid(target.replace(/^v/, ''));
+    if (!parsed) throw new ForgeError('E_USAGE', `--to '${target}' is not a version (such as 1.2.3).`, { hint: `Versions of ${name}: ${formatAvailable(versions.map((v) => v.version))}.` });
+    version = parsed;
+    if (!versions.some((v) => v.version === version)) {
+      throw new ForgeError('E_NO_MATCHING_VERSION', `${name} has no version ${version} in ${repository} (available: ${formatAvailable(versions.map((v) => v.version))}).`, {
+        hint: 'Pick one of the versions listed.',
+        exitCode: 2,
+      });
+    }
+    if (!semver.satisfies(version, selector.range)) {
+      throw new ForgeError('E_USAGE', `--to ${version} is outside the range ${selector.range} that ${where} gives ${name}.`, {
+        hint: spec ? `To go there, change the range for ${name} in forge.yaml (for example 'version: ${version}'), then pull.` : `Change the range its dependents ask for, or add ${name} to forge.yaml with the range you want.`,
+      });
+    }
+  }
+  return { kind: 'version', version };
+}
+
+/** The comparator sets of a range: `^1.0.0 <1.5.0` is [['^1.0.0', '<1.5.0']], `^1 || ^2` is [['^1'], ['^2']]. */
+function alternatives(range: string): string[][] {
+  return range.split('||').map((alt) => alt.trim().split(/\s+/).filter(Boolean));
+}
+
+/**
+ * One range that every given range holds for (their intersection), written so that the same
+ * requirements always give the same text: each comparator once, in the order met. A lock
+ * constraint read back as one requirement and combined again with the ranges it came from
+ * therefore comes out unchanged (a no-op pull leaves the lock byte-identical).
+ */
+export function combineRanges(ranges: readonly string[]): string {
+  let product: string[][] = [[]];
+  for (const range of uniq([...ranges])) {
+    const next: string[][] = [];
+    for (const left of product) for (const right of alternatives(range)) next.push(uniq([...left, ...right]));
+    product = uniq(next.map((a) => a.join(' '))).map((a) => a.split(' ').filter(Boolean));
+  }
+  return product.map((a) => a.join(' ')).join(' || ');
 }
 
 function checkClashes(components: ResolvedComponent[]): void {
@@ -336,21 +440,12 @@ function uniq<T>(items: T[]): T[] {
   return [...new Set(items)];
 }
 
-/** `--to 2.1.4` pins that version; `--to main` follows a ref; `--to <sha>` a commit. */
-function toSelector(target: string, current: Selector): Selector {
-  if (/^[0-9a-f]{40}$/i.test(target)) return { kind: 'commit', commit: target.toLowerCase() };
-  const version = target.replace(/^v/, '');
-  if (/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(version)) return { kind: 'version', range: version };
-  if (current.kind === 'version' && /^[~^<>=]/.test(target)) return { kind: 'version', range: target };
-  return { kind: 'ref', ref: target };
-}
-
-function requirementsFromLock(entry: LockEntry, lock: Lockfile, infos: Map<string, KeyInfo>): Requirement[] | null {
+function requirementsFromLock(entry: LockEntry, lock: Lockfile, infos: Map<string, KeyInfo>, keyOf: (entry: LockEntry) => string): Requirement[] | null {
   const out: Requirement[] = [];
   for (const depName of entry.dependencies) {
     const dep = lock.components[depName];
     if (!dep) return null;
-    const key = componentKey(dep.repository, dep.path);
+    const key = keyOf(dep);
     if (!infos.has(key)) {
       infos.set(key, {
         key,
@@ -366,7 +461,7 @@ function requirementsFromLock(entry: LockEntry, lock: Lockfile, infos: Map<strin
       key,
       label: dep.name,
       constraint: selectorOfLock(dep),
-      requiredBy: { key: componentKey(entry.repository, entry.path), label: entry.name, version: entry.version ?? null },
+      requiredBy: { key: keyOf(entry), label: entry.name, version: entry.version ?? null },
     });
   }
   return out;

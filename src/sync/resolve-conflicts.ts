@@ -5,10 +5,12 @@
 
 import { ForgeError } from '../errors.js';
 import { mergeFile, mergeText, mergeTextFavor, renderRegions, type ConflictChoice, type MergeRegion } from '../merge/index.js';
-import { backupFiles, backupFolder, filesAfter, newId, restoreFolder, withEntry } from './apply.js';
+
 import type { EngineContext } from './engine-context.js';
 import type { ConflictRecord, FileEntry, FileMode } from '../core/model.js';
-import type { ConflictSet, FileChange } from '../core/ports.js';
+import type { ConflictSet, FileChange, HistoryEntry, StateChange } from '../core/ports.js';
+import { stepBack } from './history-ops.js';
+import { backupFiles, commitTransaction, filesAfter, keepBlobs, newId, prepareFolder } from './transaction.js';
 import { validatorFor } from './pull-plan.js';
 import { replay } from './rebase.js';
 
@@ -45,9 +47,15 @@ export interface ResolveResult {
   rebase: { continued: boolean; stoppedAt: string | null } | null;
 }
 
-const decode = (b64: string | null) => (b64 === null ? null : Buffer.from(b64, 'base64'));
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const MARKER = /^(<{7} |={7}$|>{7} )/m;
+
+type Side = { mode: FileMode; content: Uint8Array } | null;
+interface Sides {
+  base: Side;
+  local: Side;
+  upstream: Side;
+}
 
 export async function resolveConflicts(
   ctx: EngineContext,
@@ -75,64 +83,78 @@ export async function resolveConflicts(
 
   const partial = new Map<string, ConflictRecord>();
   const chosen = set.records.filter((r) => options.files.length === 0 || options.files.includes(r.file));
-  const changes: FileChange[] = [];
+  const sidesOf = new Map<string, Sides>();
+  for (const record of chosen) sidesOf.set(record.file, await loadSides(ctx, record));
+  let changes: FileChange[] = [];
   const resolved: string[] = [];
   // The interactive walk asks once per conflicting hunk of a text file (once per other file): that is what 'Conflict i/N' counts.
-  const total = options.mode.kind === 'interactive' ? chosen.reduce((n, r) => n + questionsIn(r), 0) : chosen.length;
+  const total = options.mode.kind === 'interactive' ? chosen.reduce((n, r) => n + questionsIn(r, sidesOf.get(r.file)!), 0) : chosen.length;
   let index = 0;
   for (const record of chosen) {
-    const outcome = await settle(ctx, dest, record, options.mode, () => ++index, total, (updated, file) => {
-      partial.set(record.file, updated);
+    const outcome = await settle(ctx, dest, record, sidesOf.get(record.file)!, options.mode, () => ++index, total, async (updated, file) => {
+      partial.set(record.file, {
+        ...record,
+        base: await keepSide(ctx, updated.base),
+        local: await keepSide(ctx, updated.local),
+        upstream: await keepSide(ctx, updated.upstream),
+      });
       changes.push({ action: 'write', path: record.file, mode: file.mode, content: file.content });
     });
     if (outcome === 'unresolved') continue;
     resolved.push(record.file);
     if (outcome === null) {
-      if (before.files.some((f) => f.path === record.file)) changes.push({ action: 'delete', path: record.file });
+      if (before.files.some((f) => f.path === record.file || f.path.startsWith(`${record.file}/`))) changes.push({ action: 'delete', path: record.file });
     } else changes.push({ action: 'write', path: record.file, mode: outcome.mode, content: outcome.content });
   }
 
   const remaining = set.records.filter((r) => !resolved.includes(r.file)).map((r) => partial.get(r.file) ?? r);
-  await backupFiles(ctx, dest, before.files, changes);
-  await ctx.worktree.apply(dest, changes);
   const at = ctx.clock.now().toISOString();
-  let after = filesAfter(before.files, changes);
   let rebase: ResolveResult['rebase'] = null;
   let finalRemaining = remaining;
+  let next: ConflictSet | null = remaining.length === 0 ? null : { ...set, records: remaining };
 
   if (remaining.length === 0 && set.rebase && set.rebase.remaining.length > 0) {
-    // Continue the stopped rebase from the settled folder.
-    await backupFolder(ctx, dest, after);
-    const outcome = await replay(ctx, after, set.rebase.remaining, after);
-    await ctx.worktree.apply(dest, outcome.changes);
-    after = outcome.files;
+    // Continue the stopped rebase from the settled folder: every step reads the blob store.
+    await backupFiles(ctx, dest, before.files);
+    for (const change of changes) if (change.action === 'write') await ctx.blobs.put(change.content);
+    const settled = filesAfter(before.files, changes);
+    const outcome = await replay(ctx, settled, set.rebase.remaining, before.files);
+    changes = outcome.changes;
+    await keepBlobs(ctx, outcome.blobs);
     rebase = { continued: true, stoppedAt: outcome.stoppedAt };
     finalRemaining = outcome.conflicts;
-    if (outcome.stoppedAt) {
-      await ctx.state.setConflicts(set.component, {
-        ...set,
-        records: outcome.conflicts,
+    next = outcome.stoppedAt
+      ? { ...set, records: outcome.conflicts, at, rebase: { stoppedAt: outcome.stoppedAt, remaining: outcome.remaining, before: set.rebase.before } }
+      : null;
+  }
+  if (resolved.length === 0 && !rebase && partial.size === 0) {
+    return { component: set.component, resolved, remaining: finalRemaining, aborted: false, rebase };
+  }
+  const folder = await prepareFolder(ctx, { name: set.component, dest, current: before, changes });
+  const operation = newId(ctx, 'resolve');
+  const state: StateChange[] = [
+    { kind: 'conflicts', component: set.component, set: next },
+    {
+      kind: 'history',
+      entry: {
+        id: newId(ctx, set.component),
+        component: set.component,
+        op: 'resolve',
         at,
-        rebase: { stoppedAt: outcome.stoppedAt, remaining: outcome.remaining, before: set.rebase.before },
-      });
-    }
-  }
-  if (finalRemaining.length === 0) await ctx.state.setConflicts(set.component, null);
-  else if (!rebase?.stoppedAt) await ctx.state.setConflicts(set.component, { ...set, records: remaining });
-
-  if (resolved.length > 0 || rebase || partial.size > 0) {
-    await ctx.state.record({
-      id: newId(ctx, set.component),
-      component: set.component,
-      op: 'resolve',
-      at,
-      summary: `resolved ${resolved.join(', ') || 'nothing'}${describeMode(options.mode)}${rebase ? (rebase.stoppedAt ? `; rebase stopped again at ${rebase.stoppedAt}` : '; rebase finished') : ''}`,
-      before: { lock: entry, files: before.files },
-      after: { lock: entry, files: after },
-      conflictsBefore: set,
-    });
-  }
+        summary: `resolved ${resolved.join(', ') || 'nothing'}${describeMode(options.mode)}${rebase ? (rebase.stoppedAt ? `; rebase stopped again at ${rebase.stoppedAt}` : '; rebase finished') : ''}`,
+        before: { lock: entry, tree: folder.before },
+        after: { lock: entry, tree: folder.after },
+        conflictsBefore: set,
+        operation,
+      },
+    },
+  ];
+  await commitTransaction(ctx, { id: operation, operation: 'resolve', folders: [folder], state });
   return { component: set.component, resolved, remaining: finalRemaining, aborted: false, rebase };
+}
+
+async function keepSide(ctx: EngineContext, side: Side): Promise<string | null> {
+  return side === null ? null : ctx.blobs.put(side.content);
 }
 
 function describeMode(mode: ResolveMode): string {
@@ -148,17 +170,25 @@ function describeMode(mode: ResolveMode): string {
   }
 }
 
-type Side = { mode: FileMode; content: Uint8Array } | null;
-
-function sides(record: ConflictRecord) {
+/** The three sides of a conflict record, from the blob store. */
+async function loadSides(ctx: EngineContext, record: ConflictRecord): Promise<Sides> {
   const modes = record.modes ?? { base: '100644', local: '100644', upstream: '100644' };
-  const side = (b64: string | null, mode: FileMode | null): Side => (b64 === null ? null : { mode: mode ?? '100644', content: decode(b64)! });
-  return { base: side(record.base, modes.base), local: side(record.local, modes.local), upstream: side(record.upstream, modes.upstream) };
+  const side = async (oid: string | null, mode: FileMode | null): Promise<Side> => {
+    if (oid === null) return null;
+    try {
+      return { mode: mode ?? '100644', content: await ctx.blobs.get(oid) };
+    } catch (error) {
+      throw new ForgeError('E_STATE_INVALID', `A side of the conflict in ${record.file} is missing from .forge/blobs.`, {
+        hint: "Resolve it by editing the file and running 'forge sync resolve' without flags, or abort with --abort.",
+        cause: error,
+      });
+    }
+  };
+  return { base: await side(record.base, modes.base), local: await side(record.local, modes.local), upstream: await side(record.upstream, modes.upstream) };
 }
 
 /** How many questions `--interactive` asks about a record: one per conflicting hunk of a text file, else one. */
-function questionsIn(record: ConflictRecord): number {
-  const { base, local, upstream } = sides(record);
+function questionsIn(record: ConflictRecord, { base, local, upstream }: Sides): number {
   if (record.binary || base === null || local === null || upstream === null || record.type === 'version' || record.type === 'dependency') return 1;
   return mergeText(text(base.content), text(local.content), text(upstream.content)).regions.filter((r) => r.kind === 'conflict').length || 1;
 }
@@ -168,13 +198,13 @@ async function settle(
   ctx: EngineContext,
   dest: string,
   record: ConflictRecord,
+  { base, local, upstream }: Sides,
   mode: ResolveMode,
   next: () => number,
   total: number,
-  /** Interactive walk with skipped hunks: the record as it now stands and the file to write. */
-  partly: (updated: ConflictRecord, file: { mode: FileMode; content: Uint8Array }) => void,
+  /** Interactive walk with skipped hunks: the sides as they now stand and the file to write. */
+  partly: (updated: Sides, file: { mode: FileMode; content: Uint8Array }) => Promise<void>,
 ): Promise<Side | 'unresolved'> {
-  const { base, local, upstream } = sides(record);
   const isText = !record.binary && base !== null && local !== null && upstream !== null && record.type !== 'version' && record.type !== 'dependency';
   const modeOf = (s: Side) => (local ?? upstream ?? s)!.mode;
   switch (mode.kind) {
@@ -246,10 +276,12 @@ async function settle(
       if (skipped) {
         // Keep what was decided, in the folder and in the record: all three sides take the decided
         // hunks, so the next pass (interactive or not) is asked only about the skipped ones.
-        const side = (pick: (i: number) => ConflictChoice) =>
-          Buffer.from(renderRegions(merged.regions, (i) => (answers[i] === 'markers' ? pick(i) : answers[i]!))).toString('base64');
-        partly(
-          { ...record, base: side((i) => ({ custom: conflicts[i]!.base })), local: side(() => 'local'), upstream: side(() => 'upstream') },
+        const side = (pick: (i: number) => ConflictChoice, mode: FileMode): Side => ({
+          mode,
+          content: Buffer.from(renderRegions(merged.regions, (i) => (answers[i] === 'markers' ? pick(i) : answers[i]!))),
+        });
+        await partly(
+          { base: side((i) => ({ custom: conflicts[i]!.base }), base!.mode), local: side(() => 'local', local!.mode), upstream: side(() => 'upstream', upstream!.mode) },
           { mode: local!.mode, content: Buffer.from(content) },
         );
         return 'unresolved';
@@ -266,33 +298,19 @@ function splitKeepingEnds(textValue: string): string[] {
 
 /** Puts the folder and lock entry back as they were before the pull that conflicted. */
 async function abort(ctx: EngineContext, set: ConflictSet): Promise<ResolveResult> {
-  let before = set.rebase?.before;
-  let historyId: string | undefined;
-  if (!before) {
-    const history = await ctx.state.history(set.component);
-    const op = [...history].reverse().find((h) => !h.undone && (h.op === 'merge' || h.op === 'rebase' || h.op === 'stash-pop' || h.op === 'pull'));
-    if (!op) throw new ForgeError('E_NOTHING_TO_UNDO', `Cannot find the operation that left conflicts in '${set.component}'.`, { hint: 'Resolve the conflicts instead.' });
-    before = op.before;
-    historyId = op.id;
-  }
-  const lock = await ctx.lock.read();
-  const current = lock.components[set.component] ?? null;
-  const dest = current?.dest ?? before.lock?.dest;
-  if (!dest) throw new ForgeError('E_NOT_LOCKED', `'${set.component}' has no folder to restore.`);
-  const now = await ctx.worktree.scan(dest);
-  await backupFolder(ctx, dest, now.files);
-  await restoreFolder(ctx, dest, before);
-  await ctx.lock.write(withEntry(lock, set.component, before.lock));
-  await ctx.state.setConflicts(set.component, null);
-  if (historyId) await ctx.state.markUndone(historyId);
-  await ctx.state.record({
-    id: newId(ctx, set.component),
-    component: set.component,
-    op: 'undo',
-    at: ctx.clock.now().toISOString(),
-    summary: `aborted the ${set.operation}: files and lock entry put back`,
-    before: { lock: current, files: now.files },
-    after: before,
+  const history = await ctx.state.history();
+  const mine = history.filter((h) => h.component === set.component && !h.undone);
+  const causes: HistoryEntry['op'][] = set.operation === 'stash-pop' ? ['stash-pop'] : ['merge', 'rebase', 'pull', 'overwrite', 'stash'];
+  const at = mine.map((h) => causes.includes(h.op)).lastIndexOf(true);
+  const op = mine[at];
+  if (!op) throw new ForgeError('E_NOTHING_TO_UNDO', `Cannot find the operation that left conflicts in '${set.component}'.`, { hint: 'Resolve the conflicts instead.' });
+  // The resolves after it (a partly settled file, a continued rebase) go too.
+  const later = mine.slice(at + 1).filter((h) => h.op !== 'push' && h.op !== 'undo');
+  await stepBack(ctx, history, op, {
+    label: 'abort',
+    summary: () => `aborted the ${set.operation}: files and lock entry put back`,
+    ...(set.rebase ? { target: set.rebase.before } : {}),
+    alsoUndone: later.map((h) => h.id),
   });
   return { component: set.component, resolved: [], remaining: [], aborted: true, rebase: null };
 }

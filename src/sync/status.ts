@@ -3,12 +3,13 @@
 // something moved upstream, to read component.yaml at the new candidates as pull would.
 
 import PQueue from 'p-queue';
+import semver from 'semver';
 import { ForgeError, isForgeError } from '../errors.js';
 import type { EngineContext } from './engine-context.js';
-import type { ComponentSpec, LockEntry, Lockfile, Manifest, Status } from '../core/model.js';
+import type { ComponentSpec, LockEntry, Lockfile, Manifest, Selector, Snapshot, Status } from '../core/model.js';
 import type { PullRequestRecord } from '../core/ports.js';
-import { RemoteView, lockMatchesSpec, resolveGraph, selectorOfLock } from './resolution.js';
-import { baseName } from '../core/repository.js';
+import { RemoteView, ensure, lockMatchesSpec, resolveGraph, selectorOfLock, type PullTarget } from './resolution.js';
+import { baseName, repositoryId, repositoryUrl } from '../core/repository.js';
 import { diffSnapshots, type PathChange } from './snapshot.js';
 import { refreshPullRequests } from './push.js';
 
@@ -154,9 +155,14 @@ async function componentStatus(
     result.behind = true;
     return result;
   }
-  if (spec && !lockMatchesSpec(spec, entry)) {
+  const specChanged = spec !== undefined && !lockMatchesSpec(spec, { ...entry });
+  if (spec && specChanged) {
     result.note = 'forge.yaml changed since the last pull';
-    result.behind = true;
+    // Offline, the change itself says whether a pull must move the component: another
+    // repository, folder or kind of selector, or a range the locked version is outside of.
+    const still = spec.selector.kind === 'version' && selectorOfLock(entry).kind === 'version' && entry.version !== undefined && semver.satisfies(entry.version, spec.selector.range);
+    const sameSource = repositoryId(spec.repository) === repositoryId(entry.repository) && (spec.path === undefined || spec.path === entry.path);
+    result.behind = !(still && sameSource);
   }
 
   const local = await ctx.worktree.scan(entry.dest);
@@ -174,29 +180,63 @@ async function componentStatus(
   }
 
   if (view) {
-    const selector = spec && lockMatchesSpec(spec, entry) ? spec.selector : selectorOfLock(entry);
+    // What forge.yaml allows now (a widened range shows the newer versions it lets in).
+    const selector = spec && sameKind(spec.selector, entry) ? spec.selector : selectorOfLock(entry);
     const tagNames = [...new Set([name, baseName(entry.path)])];
     if (selector.kind === 'ref') {
       const newest = await view.newestAllowed(entry.repository, entry.path, selector, tagNames);
       if (!newest) result.note = 'ref-gone';
       else {
         result.upstreamCommit = newest.commit;
-        result.behind = result.behind || newest.commit !== entry.commit;
+        result.behind = newest.commit !== entry.commit || (specChanged && result.behind);
       }
     } else if (selector.kind === 'version') {
       const newest = await view.newestAllowed(entry.repository, entry.path, selector, tagNames);
-      if (newest) {
-        result.upstreamCommit = newest.commit;
-        result.latestVersion = newest.version ?? null;
-        result.behind = result.behind || newest.commit !== entry.commit;
-      }
       const remote = await view.listRefs(entry.repository);
       if (entry.ref && !remote.refs.some((r) => r.name === entry.ref)) result.note = 'ref-gone';
+      // A locked version newer than anything upstream lists (its tag deleted) is not "behind":
+      // pull never moves a component down on its own.
+      const lower = newest?.version !== undefined && entry.version !== undefined && semver.lt(newest.version, entry.version) && semver.satisfies(entry.version, selector.range);
+      if (newest && !lower) {
+        result.upstreamCommit = newest.commit;
+        result.latestVersion = newest.version ?? null;
+        result.behind = newest.commit !== entry.commit;
+      } else {
+        result.upstreamCommit = newest ? entry.commit : null;
+        result.latestVersion = newest ? (entry.version ?? null) : null;
+        result.behind = specChanged && result.behind && !newest;
+      }
     } else {
       result.upstreamCommit = entry.commit;
+      result.behind = selector.commit !== entry.commit;
     }
+    await checkLockedTree(ctx, entry, local, result, detailed);
   }
   return result;
+}
+
+function sameKind(selector: Selector, entry: LockEntry): boolean {
+  return selector.kind === selectorOfLock(entry).kind || selector.kind === 'commit';
+}
+
+/**
+ * The lock's `tree` must be the upstream tree at the locked commit. A lock edited together with
+ * the files it protects looks pristine offline; online, the upstream tree says otherwise, and the
+ * local changes are what differs from upstream.
+ */
+async function checkLockedTree(ctx: EngineContext, entry: LockEntry, local: Snapshot, result: ComponentStatus, detailed: boolean): Promise<void> {
+  const upstream = await upstreamSnapshot(ctx, entry);
+  if (upstream.tree === entry.tree) return;
+  result.problems.push(`forge.lock.yaml says tree ${entry.tree.slice(0, 12)} for ${entry.name}, but upstream's tree at ${entry.commit.slice(0, 12)} is ${upstream.tree.slice(0, 12)} (was the lock edited?)`);
+  const changes = diffSnapshots(upstream, local);
+  result.localChanges = changes.map((c) => c.path);
+  if (detailed) result.changes = changes.map((c) => ({ file: c.path, kind: c.kind }));
+}
+
+/** The upstream files at a locked commit, fetched when the cache does not have them. */
+export async function upstreamSnapshot(ctx: EngineContext, entry: LockEntry): Promise<Snapshot> {
+  await ensure(ctx, entry.repository, [{ commit: entry.commit, ...(entry.ref ? { ref: entry.ref } : {}) }]);
+  return ctx.git().readSnapshot(repositoryUrl(entry.repository), entry.commit, entry.path);
 }
 
 /** Failures of resolution itself (ranges, cycles, missing components); anything else (network, auth) is thrown. */
@@ -224,7 +264,7 @@ async function dependencyProblems(ctx: EngineContext, view: RemoteView, manifest
     (c) => lock.components[c.name] !== undefined && ((c.upstreamCommit !== null && c.upstreamCommit !== c.commit) || c.note === 'ref-gone'),
   );
   if (moved.length === 0) return;
-  const attempt = async (to?: { name: string; target: string }): Promise<{ chosen: Map<string, string> } | { error: string }> => {
+  const attempt = async (to?: { name: string; target: PullTarget }): Promise<{ chosen: Map<string, string> } | { error: string }> => {
     try {
       const resolution = await resolveGraph(ctx, view, manifest, lock, { unlock: 'all', ...(to ? { to } : {}) });
       return { chosen: new Map(resolution.components.map((r) => [r.name, r.commit])) };
@@ -243,7 +283,7 @@ async function dependencyProblems(ctx: EngineContext, view: RemoteView, manifest
     const spec = manifest.components.find((s) => s.name === c.name);
     // Dependencies follow what needs them; only a direct range can be "held back".
     if (!spec || spec.selector.kind !== 'version' || !c.latestVersion || !lockMatchesSpec(spec, lock.components[c.name])) continue;
-    const pinned = await attempt({ name: c.name, target: c.latestVersion });
+    const pinned = await attempt({ name: c.name, target: { kind: 'version', version: c.latestVersion } });
     if ('error' in pinned) c.problems.push(`upgrade blocked: ${pinned.error}`);
   }
 }

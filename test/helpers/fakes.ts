@@ -24,7 +24,8 @@ import { createHash } from 'node:crypto';
 import { ForgeError } from '../../src/errors.js';
 import { blobOid, snapshotFromFiles } from '../../src/git/tree-hash.js';
 import type { EngineContext, TreeIndex } from '../../src/sync/engine-context.js';
-import type { ComponentSpec, FileEntry, FileMode, Lockfile, Manifest, Oid, Selector, Snapshot } from '../../src/core/model.js';
+import { EMPTY_TREE, type ComponentSpec, type FileEntry, type FileMode, type Lockfile, type Manifest, type Oid, type Selector, type Snapshot } from '../../src/core/model.js';
+import { applyChange, type State } from '../../src/store/state.js';
 import { pull } from '../../src/sync/pull.js';
 import { repositoryId, repositoryUrl } from '../../src/core/repository.js';
 import { comparePaths } from '../../src/core/paths.js';
@@ -48,6 +49,7 @@ import type {
   RemoteRefs,
   Reporter,
   StashEntry,
+  StateChange,
   StateStore,
   Want,
   WorktreePort,
@@ -419,15 +421,29 @@ export class FakeWorktree implements WorktreePort {
     return f ? new Uint8Array(f.content) : null;
   }
 
+  /**
+   * As the real worktree: deletes first, then writes; a write replaces a folder at its path, a
+   * delete takes everything under the path, and a file where a folder must go is E_NAME_CLASH.
+   */
   async apply(dest: string, changes: FileChange[]): Promise<void> {
-    for (const change of changes) {
+    const ordered = [...changes.filter((c) => c.action === 'delete'), ...changes.filter((c) => c.action === 'write')];
+    for (const change of ordered) {
       if (this.crashAfterWrites !== undefined && this.writes >= this.crashAfterWrites) {
         throw new Error(`simulated crash after ${this.writes} write(s)`);
       }
       this.writes++;
       const path = `${dest}/${change.path}`;
-      if (change.action === 'delete') this.store.delete(path);
-      else this.store.set(path, { mode: change.mode, content: new Uint8Array(change.content) });
+      for (const key of [...this.store.keys()]) if (key.startsWith(`${path}/`)) this.store.delete(key);
+      if (change.action === 'delete') {
+        this.store.delete(path);
+        continue;
+      }
+      const parts = path.split('/');
+      for (let i = 1; i < parts.length; i++) {
+        const folder = parts.slice(0, i).join('/');
+        if (this.store.has(folder)) throw new ForgeError('E_NAME_CLASH', `${folder} is a file where component ${dest} needs a folder.`);
+      }
+      this.store.set(path, { mode: change.mode, content: new Uint8Array(change.content) });
     }
   }
 
@@ -489,6 +505,42 @@ export class FakeManifestStore implements ManifestStore {
   async remove(name: string): Promise<void> {
     this.writes++;
     this.components = this.components.filter((c) => c.name !== name);
+  }
+  /** forge.yaml's "text" in the fake: the specs as JSON, in order. */
+  async text(): Promise<string | null> {
+    return this.present ? FakeManifestStore.render(this.components) : null;
+  }
+  async writeText(text: string): Promise<void> {
+    this.writes++;
+    this.present = true;
+    this.components = FakeManifestStore.parse(text);
+  }
+  async upserted(spec: Omit<ComponentSpec, 'line'>): Promise<string> {
+    const list = clone(this.components);
+    const entry: ComponentSpec = { ...clone(spec), line: 0 };
+    const i = list.findIndex((c) => c.name === spec.name);
+    if (i >= 0) list[i] = entry;
+    else list.push(entry);
+    return FakeManifestStore.render(list);
+  }
+  async removed(name: string): Promise<string> {
+    if (!this.components.some((c) => c.name === name)) throw new ForgeError('E_UNKNOWN_COMPONENT', `Component '${name}' is not in forge.yaml.`);
+    return FakeManifestStore.render(this.components.filter((c) => c.name !== name));
+  }
+  async restored(name: string, from: string): Promise<string> {
+    const old = FakeManifestStore.parse(from);
+    const at = old.findIndex((c) => c.name === name);
+    if (at < 0) throw new Error(`fake manifest: no '${name}' in the text to restore from`);
+    const list = clone(this.components).filter((c) => c.name !== name);
+    const anchor = old.slice(0, at).map((c) => c.name).reverse().map((n) => list.findIndex((c) => c.name === n)).find((i) => i >= 0) ?? -1;
+    list.splice(anchor + 1, 0, old[at]!);
+    return FakeManifestStore.render(list);
+  }
+  static render(components: ComponentSpec[]): string {
+    return `${JSON.stringify(components.map(({ line: _line, ...rest }) => rest))}\n`;
+  }
+  static parse(text: string): ComponentSpec[] {
+    return (JSON.parse(text) as Omit<ComponentSpec, 'line'>[]).map((c, i) => ({ ...c, line: i + 1 }));
   }
 }
 
@@ -571,6 +623,27 @@ export class FakeStateStore implements StateStore {
   async setPending(op: PendingOperation | null) {
     this.pendingOp = clone(op);
   }
+  /** Number of apply() calls (each is one write of the real state file). */
+  applies = 0;
+  async apply(changes: readonly StateChange[], pending?: PendingOperation | null) {
+    this.applies++;
+    const state: State = {
+      version: 2,
+      conflicts: this.conflictSets,
+      stashes: this.stashList,
+      history: this.historyList,
+      forks: this.forkList,
+      pullRequests: this.prList,
+      pending: this.pendingOp,
+    };
+    for (const change of changes) applyChange(state, clone(change));
+    this.conflictSets = state.conflicts;
+    this.stashList = state.stashes;
+    this.historyList = state.history;
+    this.forkList = state.forks;
+    this.prList = state.pullRequests;
+    if (pending !== undefined) this.pendingOp = clone(pending);
+  }
 }
 
 export class FakeBlobStore implements BlobStore {
@@ -590,10 +663,17 @@ export class FakeBlobStore implements BlobStore {
 export class FakeTreeIndex implements TreeIndex {
   readonly trees = new Map<string, Snapshot>();
   async get(tree: string): Promise<Snapshot | null> {
+    if (tree === EMPTY_TREE) return { tree, files: [] };
     return clone(this.trees.get(tree) ?? null);
   }
   async put(snapshot: Snapshot): Promise<void> {
     this.trees.set(snapshot.tree, clone(snapshot));
+  }
+  async putFiles(files: readonly FileEntry[]): Promise<string> {
+    const sorted = [...files].sort((a, b) => comparePaths(a.path, b.path));
+    const tree = snapshotFromFiles(sorted);
+    this.trees.set(tree, clone({ tree, files: sorted }));
+    return tree;
   }
 }
 

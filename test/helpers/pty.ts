@@ -29,6 +29,8 @@ export interface PtyRun {
   code: number;
   /** Terminal output, ANSI escape sequences removed. */
   output: string;
+  /** Terminal output as the program wrote it (escape sequences and carriage returns kept). */
+  raw: string;
   /** The step that timed out (steps.length: the command did not exit after the last step), if any. */
   timedOutAt: number | null;
 }
@@ -91,7 +93,7 @@ if alive:
         pass
 _, status = os.waitpid(pid, 0)
 code = 124 if timed_out is not None else (os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
-json.dump({'code': code, 'output': text(), 'timedOutAt': timed_out}, open(cfg['result'], 'w'))
+json.dump({'code': code, 'output': text(), 'raw': raw.decode('utf-8', 'replace'), 'timedOutAt': timed_out}, open(cfg['result'], 'w'))
 `;
 
 export async function runInPty(

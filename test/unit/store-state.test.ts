@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createStateStore, HISTORY_LIMIT } from '../../src/store/state.js';
 import type { HistoryEntry, LockEntry, PullRequestRecord, StashEntry } from '../../src/core/ports.js';
+import { EMPTY_TREE } from '../../src/core/model.js';
 
 let forgeDir: string;
 beforeEach(async () => {
@@ -25,20 +26,20 @@ const lock: LockEntry = {
 };
 
 function historyEntry(component: string, n: number): HistoryEntry {
-  return { id: `${component}-${n}`, component, op: 'pull', at: `2024-01-15T10:30:${String(n % 60).padStart(2, '0')}Z`, summary: `pull ${n}`, before: { lock: null, files: [] }, after: { lock, files: [] } };
+  return { id: `${component}-${n}`, component, op: 'pull', at: `2024-01-15T10:30:${String(n % 60).padStart(2, '0')}Z`, summary: `pull ${n}`, before: { lock: null, tree: EMPTY_TREE }, after: { lock, tree: 'c'.repeat(40) } };
 }
 
 describe('state in .forge/state.json', () => {
   it('runs under NODE_ENV=test yet persists to disk across instances', async () => {
     expect(process.env.NODE_ENV).toBe('test');
     const first = createStateStore(forgeDir);
-    const stash: StashEntry = { id: 's1', component: 'a', at: '2024-01-15T10:30:00Z', base: lock, files: [{ path: 'x', mode: '100644', oid: 'c'.repeat(40) }] };
+    const stash: StashEntry = { id: 's1', component: 'a', at: '2024-01-15T10:30:00Z', base: lock, tree: 'c'.repeat(40) };
     await first.pushStash(stash);
     await first.record(historyEntry('a', 1));
-    await first.setPending({ id: 'p', at: '2024-01-15T10:30:00Z', components: [] });
+    await first.setPending({ id: 'p', at: '2024-01-15T10:30:00Z', operation: 'pull', folders: [], lock: { before: {}, after: {} }, manifest: null, state: [] });
 
     const raw = JSON.parse(await readFile(join(forgeDir, 'state.json'), 'utf8'));
-    expect(raw.version).toBe(1);
+    expect(raw.version).toBe(2);
 
     const second = createStateStore(forgeDir);
     expect(await second.stashes()).toEqual([stash]);

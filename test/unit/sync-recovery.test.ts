@@ -1,10 +1,18 @@
 // kill -9 in the middle of a pull: the next forge run finishes or rolls back, never leaves a half state.
 import { describe, expect, it } from 'vitest';
-import type { Lockfile } from '../../src/core/model.js';
 import { pull } from '../../src/sync/pull.js';
 import { recover } from '../../src/sync/recovery.js';
 import { status } from '../../src/sync/status.js';
 import { BUTTON, TOOLS, inFolder, installedButton, makeContext, makeWorld, spec } from '../helpers/fakes.js';
+
+/** A kill -9 at a named point of the write (the real CLI dies there under FORGE_TEST_KILL_AT). */
+function killedAt(point: string) {
+  return {
+    at(p: string) {
+      if (p === point) throw new Error(`simulated crash at ${p}`);
+    },
+  };
+}
 
 describe('recover()', () => {
   it('a crash after some folder writes: the next run rolls the folder and lock back to before the pull', async () => {
@@ -64,14 +72,7 @@ describe('recover()', () => {
   it('a crash after the lock was written: the next run keeps the new state and clears the record', async () => {
     const { world, tools, v1 } = await installedButton();
     const v11 = tools.commit({ files: inFolder(BUTTON, { 'a.txt': 'changed\n' }), tag: 'v1.1.0' });
-    const crashingLock = {
-      read: () => world.lock.read(),
-      write: async (lock: Lockfile) => {
-        await world.lock.write(lock);
-        throw new Error('simulated crash after the lock write');
-      },
-    };
-    await expect(pull(makeContext(world, { lock: crashingLock }), { names: [], strategy: null, dryRun: false })).rejects.toThrow(/simulated crash/);
+    await expect(pull(makeContext(world, { faults: killedAt('before-state') }), { names: [], strategy: null, dryRun: false })).rejects.toThrow(/simulated crash/);
     expect(world.state.pendingOp).not.toBeNull();
 
     const report = await recover(makeContext(world));
@@ -91,21 +92,11 @@ describe('recover()', () => {
     expect(world.lock.writeCalls).toBe(lockWrites);
   });
 
-  // Open bug: applyPlan records stashes, conflicts and history only after the lock write, and the
-  // pending record does not carry them; recover() 'completed' then keeps the new folder but loses the
-  // stash entry (the local edits survive only as loose blobs) and, for --merge, the conflict records.
   it('a crash after the lock write of a --stash pull keeps the stash, its undo step and its conflicts', async () => {
     const { world, tools } = await installedButton();
     tools.commit({ files: inFolder(BUTTON, { 'b.txt': 'bee 2\n' }), tag: 'v1.1.0' });
     world.worktree.write(`${BUTTON}/a.txt`, 'my edit\n');
-    const crashingLock = {
-      read: () => world.lock.read(),
-      write: async (lock: Lockfile) => {
-        await world.lock.write(lock);
-        throw new Error('simulated crash after the lock write');
-      },
-    };
-    await expect(pull(makeContext(world, { lock: crashingLock }), { names: [], strategy: 'stash', dryRun: false })).rejects.toThrow(/simulated crash/);
+    await expect(pull(makeContext(world, { faults: killedAt('before-state') }), { names: [], strategy: 'stash', dryRun: false })).rejects.toThrow(/simulated crash/);
     await recover(makeContext(world));
     expect(world.state.stashList).toHaveLength(1);
     expect((await world.state.history('button')).map((h) => h.op)).toContain('stash');

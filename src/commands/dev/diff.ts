@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { ForgeCommand } from '../../cli/base-command.js';
+import { colorPatch } from '../../cli/render.js';
 import { diffComponents } from '../../sync/dev.js';
 
 const show = (v: unknown) => (v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v));
@@ -19,15 +20,15 @@ export default class DevDiff extends ForgeCommand {
             for (const field of f.fields) {
               this.say(
                 field.kind === 'changed'
-                  ? `Modified: ${field.field} (${show(field.before)} → ${show(field.after)})`
+                  ? `${this.c('yellow', 'Modified:')} ${field.field} (${show(field.before)} → ${show(field.after)})`
                   : field.kind === 'added'
-                    ? `Added: ${field.field} = ${show(field.after)}`
-                    : `Removed: ${field.field} (was ${show(field.before)})`,
+                    ? `${this.c('green', 'Added:')} ${field.field} = ${show(field.after)}`
+                    : `${this.c('red', 'Removed:')} ${field.field} (was ${show(field.before)})`,
               );
             }
           }
         }
-        for (const f of d.files) this.say(f.patch.replace(/\n$/, ''));
+        for (const f of d.files) this.say(colorPatch(f.patch.replace(/\n$/, ''), this.colors));
       }
       if (diffs.every((d) => d.files.length === 0)) this.say('No local changes.');
       return { components: diffs };

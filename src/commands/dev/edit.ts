@@ -18,7 +18,7 @@ export default class DevEdit extends ForgeCommand {
     const { args, flags } = await this.parse(DevEdit);
     return this.withEngine({ mutate: true }, async (ctx) => {
       const result = await editField(ctx, { component: args.component, field: flags.field, value: flags.value, ...(flags.file !== undefined ? { file: flags.file } : {}) });
-      this.say(`Modified: ${result.field} (${show(result.before)} → ${show(result.after)}) in ${result.file}`);
+      this.note(`Modified: ${result.field} (${show(result.before)} → ${show(result.after)}) in ${result.file}`);
       return result;
     });
   }

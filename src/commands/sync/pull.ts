@@ -33,16 +33,21 @@ export default class Pull extends ForgeCommand {
     return this.withEngine({ mutate: true, concurrency: flags.concurrency }, async (ctx) => {
       const result = await pull(ctx, { names, strategy, ...(flags.to !== undefined ? { to: flags.to } : {}), dryRun: flags['dry-run'] });
       const json = { ...planJson(result.plan), dryRun: flags['dry-run'], conflicted: result.conflicted, blocked: result.blocked };
+      const workLeft = result.blocked.length > 0 || result.conflicted.length > 0;
       if (!this.json) {
-        printPlan(this, result.plan, { dryRun: flags['dry-run'] });
+        // Under --quiet a pull that worked prints nothing; one that leaves work says why.
+        if (!this.quiet || workLeft || flags['dry-run']) printPlan(this, result.plan, { dryRun: flags['dry-run'] });
         if (result.blocked.length) printBlocked(this, result.plan);
         const active = result.plan.components.filter((c) => c.action !== 'no-op' && c.action !== 'blocked');
-        if (!flags['dry-run'] && result.blocked.length === 0 && result.conflicted.length === 0) {
-          this.say(active.length ? `${this.c('green', '✓')} ${active.length === 1 ? 'Component updated successfully' : `${active.length} components updated`}` : 'Already up to date.');
+        if (!flags['dry-run'] && result.conflicted.length === 0) {
+          const updated = active.length === 1 ? 'Component updated successfully' : `${active.length} components updated`;
+          if (result.blocked.length === 0) this.note(active.length ? `${this.c('green', '✓')} ${updated}` : 'Already up to date.');
+          else if (active.length) this.note(`${this.c('green', '✓')} ${updated}; not updated: ${result.blocked.join(', ')}`);
+          else this.say(`Nothing changed: ${result.blocked.join(', ')} ${result.blocked.length === 1 ? 'is' : 'are'} blocked.`);
         }
-        if (flags['dry-run'] && active.length === 0 && result.blocked.length === 0) this.say('Already up to date.');
+        if (flags['dry-run'] && active.length === 0 && result.blocked.length === 0) this.note('Already up to date.');
       }
-      if (result.blocked.length || result.conflicted.length) {
+      if (workLeft) {
         this.exitWithWorkLeft(json);
       }
       return json;

@@ -52,16 +52,16 @@ export default class Resolve extends ForgeCommand {
         remaining: result.remaining.map((r) => ({ type: r.type, file: r.file })),
         rebase: result.rebase,
       };
-      if (result.aborted) this.say(`${this.c('green', '✓')} Aborted: ${result.component} is back as it was before the pull`);
+      if (result.aborted) this.note(`${this.c('green', '✓')} Aborted: ${result.component} is back as it was before the pull`);
       else {
-        for (const file of result.resolved) this.say(`Resolved: ${file}`);
+        for (const file of result.resolved) this.note(`Resolved: ${file}`);
         if (result.rebase?.continued) this.say(result.rebase.stoppedAt ? `Rebase stopped again at ${result.rebase.stoppedAt}` : 'Rebase finished');
         if (result.remaining.length) {
           for (const r of result.remaining) this.say(`Still in conflict (${r.type}): ${r.file}`);
           if (mode.kind === 'marked') this.say('Edit those files to remove the conflict markers, or use --interactive, --prefer-local, --prefer-upstream or --strategy.');
           this.exitWithWorkLeft(json);
         }
-        this.say(`${this.c('green', '✓')} All conflicts in ${result.component} resolved; it is now 'modified' (push or keep your changes)`);
+        this.note(`${this.c('green', '✓')} All conflicts in ${result.component} resolved; it is now 'modified' (push or keep your changes)`);
       }
       return json;
     });

@@ -11,8 +11,13 @@ export default class Undo extends ForgeCommand {
     const { args } = await this.parse(Undo);
     return this.withEngine({ mutate: true }, async (ctx) => {
       const result = await undo(ctx, args.component);
-      this.say(`${this.c('green', '✓')} Undid ${result.undone.op} of ${result.undone.at} on ${args.component}: ${result.undone.summary}`);
-      return { component: args.component, undone: { id: result.undone.id, op: result.undone.op, at: result.undone.at, summary: result.undone.summary } };
+      const together = result.together.length ? ` (together with ${result.together.join(', ')}, changed by the same ${result.undone.op})` : '';
+      this.note(`${this.c('green', '✓')} Undid ${result.undone.op} of ${result.undone.at} on ${args.component}: ${result.undone.summary}${together}`);
+      return {
+        component: args.component,
+        undone: { id: result.undone.id, op: result.undone.op, at: result.undone.at, summary: result.undone.summary },
+        together: result.together,
+      };
     });
   }
 }

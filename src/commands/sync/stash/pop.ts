@@ -18,13 +18,13 @@ export default class StashPop extends ForgeCommand {
         conflicts: result.conflicts.map((c) => ({ type: c.type, file: c.file })),
         dropped: result.dropped,
       };
-      if (result.merged.length) this.say(`Auto-merge successful for: ${result.merged.join(', ')}`);
+      if (result.merged.length) this.note(`Auto-merge successful for: ${result.merged.join(', ')}`);
       for (const c of result.conflicts) this.say(`Conflict (${c.type}) in: ${c.file}`);
       if (result.conflicts.length) {
         this.say(`The stash is kept. Run 'forge sync resolve ${args.component}' to resolve conflicts`);
         this.exitWithWorkLeft(json);
       }
-      this.say(`${this.c('green', '✓')} Popped the stash of ${args.component} (${result.applied.length} file(s))`);
+      this.note(`${this.c('green', '✓')} Popped the stash of ${args.component} (${result.applied.length} file(s))`);
       return json;
     });
   }

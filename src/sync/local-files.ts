@@ -1,0 +1,10 @@
+// Reading the consumer's files through the worktree port, for backups and merges.
+
+import { ForgeError } from '../errors.js';
+import type { EngineContext } from './engine-context.js';
+
+export async function readLocalFile(ctx: EngineContext, dest: string, file: string): Promise<Uint8Array> {
+  const content = await ctx.worktree.readFile(dest, file);
+  if (content === null) throw new ForgeError('E_LOCAL_CHANGES', `File ${dest}/${file} disappeared while forge was reading it.`, { hint: 'Run the command again.' });
+  return content;
+}

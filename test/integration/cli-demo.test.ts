@@ -1,0 +1,60 @@
+// forge demo through the built binary: --json says truthfully where the workspace is (or that it
+// was removed), and --keep leaves a workspace in which the commands it prints work after the
+// demo's server has stopped.
+
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { forge } from '../helpers/cli.js';
+import { cleanupTempDirs, gitRevParse, tempDir } from '../helpers/fixtures.js';
+
+vi.setConfig({ testTimeout: 240_000 });
+
+afterAll(cleanupTempDirs);
+
+const exists = (path: string) => stat(path).then(() => true, () => false);
+
+describe.concurrent('forge demo', () => {
+  it('--json: every step as expected, and the temporary folder is gone when it says so', async () => {
+    const tmp = await tempDir('forge-demo-tmp-');
+    const r = await forge(['demo', '--json'], { cwd: tmp, env: { TMPDIR: tmp } });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const result = r.json();
+    expect(result).toMatchObject({ ok: true, kept: false, workspace: null, cacheDir: null, upstreams: null, next: [] });
+    expect(result.steps.length).toBeGreaterThan(10);
+    for (const step of result.steps) expect(step.exitCode).toBe(step.expectedExitCode);
+    expect(await readdir(tmp)).toEqual([]);
+  });
+
+  it('--keep: the workspace exists and the commands it prints work with the server gone', async () => {
+    const tmp = await tempDir('forge-demo-tmp-');
+    const human = await forge(['demo', '--keep'], { cwd: tmp, env: { TMPDIR: tmp } });
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/The workspace is kept at .*my-agent\./);
+    expect(human.stdout).toContain('forge sync status --offline');
+
+    const r = await forge(['demo', '--keep', '--json'], { cwd: tmp, env: { TMPDIR: tmp } });
+    expect(r.code).toBe(0);
+    const result = r.json();
+    expect(result.kept).toBe(true);
+    expect(await exists(join(result.workspace, 'forge.yaml'))).toBe(true);
+    expect(await exists(join(result.workspace, 'forge.lock.yaml'))).toBe(true);
+    expect(result.next).toEqual([`cd ${result.workspace}`, `export FORGE_CACHE_DIR=${result.cacheDir}`, 'forge sync status --offline', 'forge dev diff', 'forge sync log', 'forge graph']);
+
+    const env = { FORGE_CACHE_DIR: result.cacheDir };
+    const status = await forge(['sync', 'status', '--offline', '--json'], { cwd: result.workspace, env });
+    expect(status.code).toBe(0);
+    const byName = Object.fromEntries(status.json().components.map((c: { name: string; status: string }) => [c.name, c.status]));
+    expect(byName).toEqual({ 'salesforce-lookup': 'modified', 'email-composer': 'synced' });
+    const diff = await forge(['dev', 'diff', 'salesforce-lookup'], { cwd: result.workspace, env });
+    expect(diff.code).toBe(0);
+    expect(diff.stdout).toContain('timeout');
+    for (const args of [['sync', 'log'], ['graph']]) expect((await forge(args, { cwd: result.workspace, env })).code).toBe(0);
+
+    // The kept upstreams are real repositories: the locked commit is in them.
+    const lock = (await forge(['sync', 'status', '--offline', '--json'], { cwd: result.workspace, env })).json();
+    const lookup = lock.components.find((c: { name: string }) => c.name === 'salesforce-lookup');
+    expect(await gitRevParse(join(result.upstreams, 'crm-tools.git'), 'v2.1.5^{commit}')).toBe(lookup.commit);
+  });
+});
