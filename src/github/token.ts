@@ -32,7 +32,7 @@ export function tokenFromVariables(env: TokenEnvironment): ResolvedToken | null 
 
 /** The first executable named `name` on PATH, without running anything. */
 export function findOnPath(name: string, env: TokenEnvironment): string | null {
-  const suffixes = process.platform === 'win32' ? (env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
+  const suffixes = process.platform === 'win32' ? ['.exe', '.cmd', '.bat'] : [''];
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (dir === '') continue;
     for (const suffix of suffixes) {
