@@ -189,39 +189,48 @@ export async function push(ctx: EngineContext, options: PushOptions): Promise<Pu
   const localTree = local.files.length > 0 ? local.tree : EMPTY_TREE;
   result.pushed = true;
 
+  const record: PullRequestRecord = {
+    component: entry.name,
+    repository: entry.repository,
+    number: null,
+    url: null,
+    branch,
+    headRepository: target.kind === 'fork' ? target.webUrl : entry.repository,
+    commit: made.commit,
+    base: entry.commit,
+    state: 'open',
+    createdAt: previous?.branch === branch ? previous.createdAt : now.toISOString(),
+    updatedAt: now.toISOString(),
+  };
+  const forkRecord: ForkRecord | null = fork ? { upstream: entry.repository, fork: fullName(fork.fork), defaultBranch: fork.fork.defaultBranch, createdAt: now.toISOString() } : null;
   let pr: PullRequestInfo | null = null;
   if (wantsPull && gh) {
+    // The branch is pushed: remember it before asking GitHub for the pull request, so a run cut
+    // short here is picked up by the next push (same branch, pull request found by its head).
+    await recordState(ctx, [...(forkRecord ? [{ kind: 'fork' as const, fork: forkRecord }] : []), { kind: 'pull-request', pullRequest: { ...record, number: previous?.number ?? null, url: previous?.url ?? null } }]);
     const opened = await openOrUpdatePull(ctx, gh, plan.upstream!, target, branch, entry, result, options, previous);
     pr = opened.pr;
     result.pullRequest = { number: pr.number, url: pr.url, action: opened.action, draft: pr.draft };
   }
 
-  await recordPush(ctx, {
-    push: {
-      component: entry.name,
-      repository: entry.repository,
-      number: pr?.number ?? null,
-      url: pr?.url ?? null,
-      branch,
-      headRepository: target.kind === 'fork' ? target.webUrl : entry.repository,
-      commit: made.commit,
-      base: entry.commit,
-      state: 'open',
-      createdAt: previous?.branch === branch ? previous.createdAt : now.toISOString(),
-      updatedAt: now.toISOString(),
+  // What the push leaves in .forge/ (the push and its pull request, the fork, the sync log entry), in one write.
+  await recordState(ctx, [
+    ...(forkRecord ? [{ kind: 'fork' as const, fork: forkRecord }] : []),
+    { kind: 'pull-request', pullRequest: { ...record, number: pr?.number ?? null, url: pr?.url ?? null } },
+    {
+      kind: 'history',
+      entry: {
+        id: newId(ctx, entry.name),
+        component: entry.name,
+        op: 'push',
+        at: now.toISOString(),
+        summary: `pushed ${result.files.length} file(s) to ${target.name} ${branch} (${made.commit.slice(0, 7)})${pr ? `, pull request #${pr.number}` : ''}`,
+        // A push changes no folder: before and after are the folder as it was pushed.
+        before: { lock: entry, tree: localTree },
+        after: { lock: entry, tree: localTree },
+      },
     },
-    fork: fork ? { upstream: entry.repository, fork: fullName(fork.fork), defaultBranch: fork.fork.defaultBranch, createdAt: now.toISOString() } : null,
-    history: {
-      id: newId(ctx, entry.name),
-      component: entry.name,
-      op: 'push',
-      at: now.toISOString(),
-      summary: `pushed ${result.files.length} file(s) to ${target.name} ${branch} (${made.commit.slice(0, 7)})${pr ? `, pull request #${pr.number}` : ''}`,
-      // A push changes no folder: before and after are the folder as it was pushed.
-      before: { lock: entry, tree: localTree },
-      after: { lock: entry, tree: localTree },
-    },
-  });
+  ]);
   return result;
 }
 
@@ -445,21 +454,6 @@ async function generatedBody(ctx: EngineContext, entry: LockEntry, result: PushR
   if (fields.length) lines.push('', '**Field changes**', '', ...fields);
   lines.push('', `${BODY_MARKER} component=${entry.name} base=${entry.commit} -->`);
   return lines.join('\n');
-}
-
-interface PushRecords {
-  push: PullRequestRecord;
-  fork: ForkRecord | null;
-  history: Parameters<EngineContext['state']['record']>[0];
-}
-
-/** What a push leaves in .forge/ (the push and its pull request, the fork, the sync log entry), in one write. */
-async function recordPush(ctx: EngineContext, records: PushRecords): Promise<void> {
-  await recordState(ctx, [
-    ...(records.fork ? [{ kind: 'fork' as const, fork: records.fork }] : []),
-    { kind: 'pull-request', pullRequest: records.push },
-    { kind: 'history', entry: records.history },
-  ]);
 }
 
 /**

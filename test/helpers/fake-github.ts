@@ -27,6 +27,8 @@ export class FakeGitHub implements GitHubPort {
   forkWaits = 2;
   /** Makes the next openPullRequest fail as if another run opened one meanwhile. */
   raceOnOpen = false;
+  /** Makes the next openPullRequest throw this (GitHub unreachable, say). */
+  failNextOpen: Error | null = null;
   login: string | null;
 
   constructor(
@@ -141,6 +143,11 @@ export class FakeGitHub implements GitHubPort {
 
   async openPullRequest(upstream: RepoName, request: NewPullRequest): Promise<PullRequestInfo> {
     this.calls.push(`openPullRequest ${request.head.owner}:${request.head.branch}`);
+    if (this.failNextOpen) {
+      const error = this.failNextOpen;
+      this.failNextOpen = null;
+      throw error;
+    }
     const repository = this.key(upstream);
     const make = (): PullRequestInfo & { repository: string } => {
       const number = this.pulls.filter((p) => p.repository === repository).length + 1;

@@ -185,6 +185,23 @@ describe('forge sync push', () => {
     expect(hub.pulls).toHaveLength(1);
   });
 
+  it('GitHub unreachable after the push: the branch is remembered, and the next push reuses it and opens the pull request', async () => {
+    const { world, hub, ctx } = await setup({ canPush: false });
+    hub.failNextOpen = new ForgeError('E_NETWORK', 'The GitHub API at https://api.github.com could not be reached.');
+    expect(await caught(push(ctx(), { ...base, createFork: true, createPr: true }))).toMatchObject({ code: 'E_NETWORK', exitCode: 3 });
+    const [record] = world.state.prList;
+    expect(record).toMatchObject({ number: null, state: 'open' });
+    const fork = world.upstream.repo('github.com/octocat/tools');
+    expect(fork.refs.get(`refs/heads/${record!.branch}`)).toBe(record!.commit);
+
+    world.clock.advance(120);
+    const again = await push(ctx(), { ...base, createFork: true, createPr: true });
+    expect(again).toMatchObject({ branch: record!.branch, pullRequest: { number: 1, action: 'created' } });
+    expect(world.upstream.pushes.at(-1)).toMatchObject({ expect: record!.commit });
+    expect(hub.pulls).toHaveLength(1);
+    expect(world.state.prList).toEqual([expect.objectContaining({ number: 1, branch: record!.branch })]);
+  });
+
   it('once the pull request is merged or closed, an online status leaves forked and the next push starts a new branch', async () => {
     const { world, hub, ctx } = await setup({ canPush: true });
     const first = await push(ctx(), { ...base, createPr: true });
