@@ -10,7 +10,7 @@ export default class Push extends ForgeCommand {
     'The commit’s parent is the locked upstream commit and its tree is the locked tree with the component’s folder replaced by the local files; author and committer come from this repository’s git identity (user.name, user.email, or GIT_AUTHOR_*).',
     'With write access the branch (--branch, default forge/NAME-<unix seconds>) goes to the upstream repository; without it forge stops (exit 4) unless --create-fork, which pushes to your fork (reused, or created and waited for).',
     '--create-pr opens a pull request against the upstream default branch, or updates the one already open for that branch. Pushing again while it is open updates the same branch and pull request; forge refuses if someone else moved the branch since, unless --force.',
-    'Afterwards `forge sync status` shows the component as forked until the pull request is merged or closed.',
+    'Afterwards `forge sync status` shows the component as forked until its pull request is merged or closed (pushed without one: until a pull moves its lock). Every push is in `forge sync log`.',
   ].join('\n\n');
   static override examples = [
     '<%= config.bin %> sync push salesforce-lookup --create-pr',
