@@ -203,11 +203,11 @@ export async function push(ctx: EngineContext, options: PushOptions): Promise<Pu
     updatedAt: now.toISOString(),
   };
   const forkRecord: ForkRecord | null = fork ? { upstream: entry.repository, fork: fullName(fork.fork), defaultBranch: fork.fork.defaultBranch, createdAt: now.toISOString() } : null;
+  // The branch is pushed: remember it at once, so a run cut short from here on (GitHub
+  // unreachable, Ctrl-C) is picked up by the next push: same branch, pull request found by its head.
+  await recordState(ctx, [...(forkRecord ? [{ kind: 'fork' as const, fork: forkRecord }] : []), { kind: 'pull-request', pullRequest: { ...record, number: previous?.number ?? null, url: previous?.url ?? null } }]);
   let pr: PullRequestInfo | null = null;
   if (wantsPull && gh) {
-    // The branch is pushed: remember it before asking GitHub for the pull request, so a run cut
-    // short here is picked up by the next push (same branch, pull request found by its head).
-    await recordState(ctx, [...(forkRecord ? [{ kind: 'fork' as const, fork: forkRecord }] : []), { kind: 'pull-request', pullRequest: { ...record, number: previous?.number ?? null, url: previous?.url ?? null } }]);
     const opened = await openOrUpdatePull(ctx, gh, plan.upstream!, target, branch, entry, result, options, previous);
     pr = opened.pr;
     result.pullRequest = { number: pr.number, url: pr.url, action: opened.action, draft: pr.draft };
