@@ -254,7 +254,7 @@ export interface PullRequestRecord {
   number: number | null;
   url: string | null;
   branch: string;
-  /** Where the branch was pushed: the upstream repository's address, or the fork's web address. */
+  /** Where the branch was pushed: the upstream repository's address, or the fork (`owner/name`). */
   headRepository: string;
   /** The commit pushed. */
   commit: Oid;

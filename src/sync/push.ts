@@ -195,7 +195,7 @@ export async function push(ctx: EngineContext, options: PushOptions): Promise<Pu
     number: null,
     url: null,
     branch,
-    headRepository: target.kind === 'fork' ? target.webUrl : entry.repository,
+    headRepository: target.kind === 'fork' ? target.name : entry.repository,
     commit: made.commit,
     base: entry.commit,
     state: 'open',
@@ -311,7 +311,7 @@ async function forkFor(ctx: EngineContext, gh: GitHubPort, upstream: RepoName, e
 }
 
 function sameHead(previous: PullRequestRecord, target: PushTarget): boolean {
-  return target.kind === 'upstream' ? previous.headRepository === previous.repository : previous.headRepository === target.webUrl;
+  return target.kind === 'upstream' ? previous.headRepository === previous.repository : previous.headRepository.toLowerCase() === target.name.toLowerCase();
 }
 
 /** The newest push of this component still awaiting upstream, unless --branch asks for another branch. */

@@ -172,7 +172,7 @@ describe('forge sync push through a fork, with a pull request', () => {
     for (const flags of [['--offline'], []]) {
       const r = await run(cwd, ['sync', 'status', '--json', ...flags], hub.env(OCTOCAT));
       expect(r.code, r.stderr).toBe(0);
-      expect(r.json().components[0]).toMatchObject({ name: 'button', status: 'forked', fork: `${hub.git.url}/octocat/tools`, pullRequest: `${hub.git.url}/acme/tools/pull/1` });
+      expect(r.json().components[0]).toMatchObject({ name: 'button', status: 'forked', fork: 'octocat/tools', pullRequest: `${hub.git.url}/acme/tools/pull/1` });
       expect(r.json().summary.forked).toBe(1);
     }
   });

@@ -88,7 +88,7 @@ describe('forge sync push', () => {
     expect(world.state.forkList).toEqual([{ upstream: TOOLS, fork: 'octocat/tools', defaultBranch: 'main', createdAt: world.clock.now().toISOString() }]);
 
     const [c] = (await status(ctx(), { names: [], offline: true, detailed: false })).components;
-    expect(c).toMatchObject({ status: 'forked', fork: 'https://github.com/octocat/tools', pullRequest: null });
+    expect(c).toMatchObject({ status: 'forked', fork: 'octocat/tools', pullRequest: null });
 
     // The next push reuses the fork: no second create.
     world.clock.advance(60);
@@ -124,10 +124,10 @@ describe('forge sync push', () => {
     expect(pr.body).toContain('- `component.yaml`: Modified: config.timeout (30 → 60)');
     expect(pr.body).toContain('<!-- forge:push');
     expect(world.state.prList).toEqual([
-      expect.objectContaining({ component: 'button', number: 1, url: pr.url, branch: result.branch, commit: result.commit, base: v11, state: 'open', headRepository: 'https://github.com/octocat/tools' }),
+      expect.objectContaining({ component: 'button', number: 1, url: pr.url, branch: result.branch, commit: result.commit, base: v11, state: 'open', headRepository: 'octocat/tools' }),
     ]);
     const [c] = (await status(ctx(), { names: [], offline: true, detailed: false })).components;
-    expect(c).toMatchObject({ status: 'forked', pullRequest: pr.url, fork: 'https://github.com/octocat/tools' });
+    expect(c).toMatchObject({ status: 'forked', pullRequest: pr.url, fork: 'octocat/tools' });
   });
 
   it('--title, --body and a message of your own', async () => {
