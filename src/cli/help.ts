@@ -20,6 +20,9 @@ export default class ForgeHelp extends Help {
     const prefix = words.slice(0, known).join(':');
     const isCommand = known > 0 && Boolean(this.config.findCommand(prefix));
     if (words.length > known && !isCommand) failUnknownCommand(this.config, words.slice(0, known + 1), argv);
+    // A command's own help directly: oclif's subject search skips the word `help`, so
+    // `forge help help` would otherwise show the root help.
+    if (isCommand) return this.showCommandHelp(this.config.findCommand(prefix)!);
     return super.showHelp(argv);
   }
 }

@@ -124,7 +124,7 @@ export function renderReferenceMarkdown(commands: readonly CommandReference[], o
   for (const f of [...globals.values()].sort((a, b) => a.name.localeCompare(b.name))) out.push(`| \`${flagLabel(f)}\` | ${cell(f.description)} |`);
   out.push(
     '',
-    `\`-h\`/\`--help\` after any command shows its help; \`${config.bin} -v\`/\`--version\` (with no command) prints the version.`,
+    `\`-h\`/\`--help\` after any command shows its help. \`${config.bin} -v\` and \`${config.bin} --version\` print the version; after a command, \`-v\` is \`--verbose\`.`,
     '',
   );
   for (const c of commands) {

@@ -51,7 +51,8 @@ export function unknownCommand(words: readonly string[], commands: readonly stri
     if (best === undefined || score < best) scored.set(id, score);
   };
   for (const id of HABITS[wrong.toLowerCase()] ?? []) offer(id, 0);
-  const limit = wrong.length <= 3 ? 1 : wrong.length <= 6 ? 2 : 3;
+  // Short words are close to too much: two edits turn `nope` into `pop`.
+  const limit = wrong.length <= 4 ? 1 : wrong.length <= 7 ? 2 : 3;
   for (const id of [...commands, ...topics]) {
     const parts = id.split(' ');
     const last = parts[parts.length - 1]!;

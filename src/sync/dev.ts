@@ -7,6 +7,7 @@ import { lockedSnapshot } from './pull-plan.js';
 import { ensure } from './resolution.js';
 import { repositoryUrl } from '../core/repository.js';
 import { diffSnapshots, type ChangeKind } from './snapshot.js';
+import { commitTransaction, prepareFolder } from './transaction.js';
 import { unsafePathReason } from '../core/paths.js';
 
 export interface FieldChange {
@@ -115,6 +116,9 @@ export async function editField(ctx: EngineContext, options: { component: string
   const change = changes.find((c) => c.field === options.field) ?? changes[0];
   const local = await ctx.worktree.scan(entry.dest);
   const mode = local.files.find((f) => f.path === file)?.mode ?? '100644';
-  await ctx.worktree.apply(entry.dest, [{ action: 'write', path: file, mode, content: Buffer.from(next) }]);
+  // Through the one write protocol: the old file is backed up and the write recorded first, so an
+  // interrupted edit is rolled back by the next command instead of leaving a half-written file.
+  const folder = await prepareFolder(ctx, { name: options.component, dest: entry.dest, current: local, changes: [{ action: 'write', path: file, mode, content: new TextEncoder().encode(next) }] });
+  await commitTransaction(ctx, { operation: 'dev edit', folders: [folder], state: [] });
   return { component: options.component, file, field: options.field, before: change?.before ?? null, after: change?.after ?? null };
 }

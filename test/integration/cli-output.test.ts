@@ -179,7 +179,7 @@ describe.concurrent('the progress line', () => {
     expect(r.raw).toMatch(new RegExp(`\\rFetching ${host.replace(/[.]/g, '\\.')}…[^\\n]*\\r${ESC.replace('[', '\\[')}K`));
   });
 
-  it('never on a pipe, in CI, or with --quiet', async () => {
+  it('never on a pipe, in CI, with --quiet or with --json', async () => {
     const dir = await installed(await ownUpstream('progress-pipe'));
     await commitToRepo(server.root, 'progress-pipe', { files: { [`${DIR}/extra.txt`]: 'y\n' }, tag: 'v1.0.1' });
     const piped = await run(dir, ['sync', 'pull', '--all', '--dry-run'], { FORGE_CACHE_DIR: await tempDir('forge-out-cold-') });
@@ -189,7 +189,9 @@ describe.concurrent('the progress line', () => {
     // One after the other: a pull holds the workspace lock, even a dry run.
     const ci = await runInPty(argv, { cwd: dir, env: terminalEnv({ CI: 'true', FORGE_CACHE_DIR: await tempDir('forge-out-cold-') }), steps: [] });
     const quiet = await runInPty([...argv, '-q'], { cwd: dir, env: terminalEnv({ FORGE_CACHE_DIR: await tempDir('forge-out-cold-') }), steps: [] });
-    for (const r of [ci, quiet]) {
+    const json = await runInPty([...argv, '--json'], { cwd: dir, env: terminalEnv({ FORGE_CACHE_DIR: await tempDir('forge-out-cold-') }), steps: [] });
+    expect(JSON.parse(json.output).dryRun).toBe(true);
+    for (const r of [ci, quiet, json]) {
       expect(r.output).not.toContain('Error');
       expect(r.code).toBe(0);
       expect(r.output).not.toContain('Fetching');

@@ -23,7 +23,8 @@ describe('unknownCommand', () => {
 
   it('inside a topic: the typed words are the user’s, never an id with colons', () => {
     // oclif's id for `forge sync push x` is sync:push:x; the user typed the command `sync push`.
-    expect(unknownCommand(['sync', 'push', 'x'], COMMANDS, TOPICS)).toEqual({ typed: 'sync push', scope: 'sync', suggestions: ['sync pull'] });
+    expect(unknownCommand(['sync', 'push', 'x'], COMMANDS, TOPICS)).toEqual({ typed: 'sync push', scope: 'sync', suggestions: [] });
+    expect(unknownCommand(['sync', 'pul', 'x'], COMMANDS, TOPICS)).toEqual({ typed: 'sync pul', scope: 'sync', suggestions: ['sync pull'] });
     expect(unknownCommand(['sync', 'stat'], COMMANDS, TOPICS).suggestions).toEqual(['sync status']);
     expect(unknownCommand(['sync', 'bogus'], COMMANDS, TOPICS)).toEqual({ typed: 'sync bogus', scope: 'sync', suggestions: [] });
   });
@@ -31,6 +32,7 @@ describe('unknownCommand', () => {
   it('nothing close: no suggestion rather than a wild one', () => {
     expect(unknownCommand(['frobnicate'], COMMANDS, TOPICS).suggestions).toEqual([]);
     expect(unknownCommand(['x'], COMMANDS, TOPICS).suggestions).toEqual([]);
+    expect(unknownCommand(['nope'], COMMANDS, TOPICS).suggestions).toEqual([]);
   });
 
   it('only a command that exists is ever suggested (a habit whose command is absent is dropped)', () => {
