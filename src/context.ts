@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ForgeError, registerSecret } from './errors.js';
+import { configureAddresses } from './core/repository.js';
 import { createWorktree } from './git/worktree.js';
 import { createBlobStore } from './store/blobs.js';
 import { checkForgeDir } from './store/forge-dir.js';
@@ -44,6 +45,25 @@ function envNumber(env: Environment, name: string, fallback: number): number {
   return Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
+/**
+ * FORGE_HTTP_TIMEOUT_MS: how long a Git request may go without the server sending anything
+ * (default 60 000); FORGE_HTTP_RETRIES: how many times a failed request is tried again (default 4).
+ */
+export function httpSettingsFrom(env: Environment): { requestTimeoutMs?: number; retries?: number } {
+  const number = (name: string, min: number): number | undefined => {
+    const text = env[name]?.trim();
+    if (!text) return undefined;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min) {
+      throw new ForgeError('E_USAGE', `${name} must be a whole number of at least ${min}, not '${text}'.`, { hint: `Unset ${name} to use the default.` });
+    }
+    return value;
+  };
+  const requestTimeoutMs = number('FORGE_HTTP_TIMEOUT_MS', 1);
+  const retries = number('FORGE_HTTP_RETRIES', 0);
+  return { ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }), ...(retries === undefined ? {} : { retries }) };
+}
+
 export function cacheDirFrom(env: Environment): string {
   if (env.FORGE_CACHE_DIR) return resolve(env.FORGE_CACHE_DIR);
   if (env.XDG_CACHE_HOME) return join(resolve(env.XDG_CACHE_HOME), 'forge');
@@ -76,6 +96,8 @@ export async function buildContext(options: ContextOptions): Promise<EngineConte
   const forgeDir = join(root, '.forge');
   const token = await resolveToken(env, options.offline === true);
   registerSecret(token);
+  // ORG/REPO means GH_HOST when set; relative local paths start at the folder of forge.yaml.
+  configureAddresses({ ...(env.GH_HOST ? { defaultHost: env.GH_HOST } : {}), baseDir: root, homeDir: homedir() });
   let git: GitPort | undefined;
   let github: GitHubPort | undefined;
   await checkForgeDir(forgeDir);
@@ -94,16 +116,20 @@ export async function buildContext(options: ContextOptions): Promise<EngineConte
         cacheDir: cacheDirFrom(env),
         ...(token ? { token } : {}),
         nativeGit: env.FORGE_NATIVE_GIT === '0' ? false : 'auto',
+        ...httpSettingsFrom(env),
+        onProgress: (event) => options.reporter.emit(event),
       });
       return git;
     },
     github: () => {
+      const http = httpSettingsFrom(env);
       github ??= createGitHubAdapter({
         env,
         ...(token ? { token } : {}),
         userAgent: 'forge',
         emit: (event) => options.reporter.emit(event),
-        timeoutMs: envNumber(env, 'FORGE_HTTP_TIMEOUT_MS', 30_000),
+        timeoutMs: http.requestTimeoutMs ?? 30_000,
+        ...(http.retries === undefined ? {} : { retries: http.retries }),
         // Tests only: how long one "second" of GitHub waiting (retries, rate limits, a new fork) lasts.
         secondMs: envNumber(env, 'FORGE_TEST_SECOND_MS', 1000),
       });

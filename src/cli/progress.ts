@@ -59,9 +59,11 @@ function rate(amount: number, elapsedMs: number): number | null {
 export function renderTransfer(t: TransferState, now: number): string {
   const elapsed = now - t.startedAt;
   const progress = t.total !== null && t.total > 0 ? `${String(Math.floor((t.loaded * 100) / t.total)).padStart(3)}% (${count(t.loaded)}/${count(t.total)})` : count(t.loaded);
-  let text = `${displayRepository(t.repository)}: ${t.phase} ${progress}`;
+  // Only bytes known (a pack still arriving over HTTP): no object count to show.
+  const bytesOnly = t.total === null && t.loaded === 0 && t.bytes !== null;
+  let text = `${displayRepository(t.repository)}: ${t.phase}${bytesOnly ? '' : ` ${progress}`}`;
   if (t.bytes !== null) {
-    text += `, ${formatBytes(t.bytes)}`;
+    text += `${bytesOnly ? ' ' : ', '}${formatBytes(t.bytes)}`;
     const perSecond = rate(t.bytes, elapsed);
     if (perSecond !== null) text += ` | ${formatBytes(perSecond)}/s`;
   } else {

@@ -331,7 +331,8 @@ export type ProgressEvent =
   /**
    * A long transfer under way (fetch or push), as git prints it: `phase` is git's own words
    * ("Receiving objects", "Resolving deltas", "Writing objects"); `total` null when unknown.
-   * Commands show it on a TTY only.
+   * While a pack is still arriving over HTTP only its bytes are known: `loaded` 0, `total` null,
+   * `bytes` so far. Commands show it on a TTY only.
    */
   | { type: 'transfer'; repository: string; operation: 'fetch' | 'push'; phase: string; loaded: number; total: number | null; bytes?: number }
   /** Detail shown only with --verbose (requests, retries, timings). */

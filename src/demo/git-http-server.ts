@@ -18,6 +18,14 @@
  *              when it answered (e.g. a fake GitHub API under /api/v3). Also settable later:
  *              `server.onRequest = ...`, as is `server.auth`.
  *
+ * Faults, for tests of forge's transport (`server.setFaults(...)`, `server.setFaults(undefined)` to
+ * stop; counting starts again at each call; `server.faultsInjected` counts what was done):
+ *   failEvery N      every Nth Git request is answered 500
+ *   resetEvery N     every Nth Git request has its connection destroyed before any answer
+ *   stall            Git requests are never answered ('body': headers and a first chunk, then nothing)
+ *   truncateRefs     ref advertisements lose their closing flush-pkt (a number: that many bytes more)
+ *   match            only requests it returns true for are faulted (e.g. by user agent or service)
+ *
  * Each Git request runs `git http-backend` as a CGI child (GIT_PROJECT_ROOT=root, every repo
  * exported, pushes enabled through http.receivepack, uploadpack.allowReachableSHA1InWant like
  * GitHub, protocol v2 through the Git-Protocol header).
@@ -53,6 +61,15 @@ export interface GitServerAuth {
 
 export type RequestHook = (req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>;
 
+export interface GitServerFaults {
+  /** Only requests this returns true for are faulted, and counted (default: every Git request). */
+  match?: (request: GitServerRequest, req: http.IncomingMessage) => boolean;
+  failEvery?: number;
+  resetEvery?: number;
+  stall?: boolean | 'body';
+  truncateRefs?: boolean | number;
+}
+
 export interface GitServerOptions {
   root?: string;
   auth?: GitServerAuth;
@@ -69,6 +86,10 @@ export interface GitServer {
   resetCounts(): void;
   auth: GitServerAuth | undefined;
   onRequest: RequestHook | undefined;
+  /** Makes the server misbehave (see the top of this file); undefined stops it. */
+  setFaults(faults: GitServerFaults | undefined): void;
+  /** Faults done since the last setFaults. */
+  faultsInjected: number;
   stop(): Promise<void>;
 }
 
@@ -118,8 +139,51 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     resetCounts(): void {
       requests.length = 0;
     },
+    setFaults(next) {
+      faults = next;
+      faultCounter = 0;
+      state.faultsInjected = 0;
+    },
+    faultsInjected: 0,
     stop: async () => {},
   };
+  let faults: GitServerFaults | undefined;
+  let faultCounter = 0;
+
+  /** Answers the request with a fault when one is due; true when it did. */
+  function injectFault(entry: GitServerRequest, req: http.IncomingMessage, res: http.ServerResponse): 'handled' | 'truncate' | 'stall-body' | null {
+    if (!faults || entry.repo === undefined || (faults.match && !faults.match(entry, req))) return null;
+    const n = ++faultCounter;
+    const injected = () => {
+      state.faultsInjected++;
+    };
+    if (faults.failEvery && n % faults.failEvery === 0) {
+      injected();
+      req.resume();
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('injected failure');
+      return 'handled';
+    }
+    if (faults.resetEvery && n % faults.resetEvery === 0) {
+      injected();
+      req.socket.destroy();
+      return 'handled';
+    }
+    if (faults.stall === true) {
+      injected();
+      req.resume(); // read the request, never answer
+      return 'handled';
+    }
+    if (faults.stall === 'body') {
+      injected();
+      return 'stall-body';
+    }
+    if (faults.truncateRefs !== undefined && faults.truncateRefs !== false && req.method === 'GET' && entry.path.endsWith('/info/refs')) {
+      injected();
+      return 'truncate';
+    }
+    return null;
+  }
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -141,6 +205,8 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     requests.push(entry);
 
     if (state.onRequest && (await state.onRequest(req, res))) return;
+    const fault = injectFault(entry, req, res);
+    if (fault === 'handled') return;
 
     if (state.auth && !authorized(req, state.auth)) {
       res.writeHead(401, { 'www-authenticate': 'Basic realm="forge-test"', 'content-type': 'text/plain' });
@@ -197,9 +263,19 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     // CGI output: headers, a blank line, then the body (streamed through).
     let head = Buffer.alloc(0);
     let headersDone = false;
+    // A truncated ref list is held back whole, then sent without its end; a stalled body stops
+    // after its first chunk (the connection stays open).
+    const held: Buffer[] = [];
+    let stalled = false;
+    const send = (chunk: Buffer) => {
+      if (stalled) return;
+      if (fault === 'truncate') held.push(chunk);
+      else res.write(chunk);
+      if (fault === 'stall-body') stalled = true;
+    };
     child.stdout.on('data', (chunk: Buffer) => {
       if (headersDone) {
-        res.write(chunk);
+        send(chunk);
         return;
       }
       head = Buffer.concat([head, chunk]);
@@ -229,14 +305,22 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
           headers[name] = value;
         }
       }
+      if (fault === 'truncate') delete headers['Content-Length'];
       res.writeHead(status, statusText, headers);
       const rest = head.subarray(end + sep);
-      if (rest.length > 0) res.write(rest);
+      if (rest.length > 0) send(rest);
     });
     child.stdout.on('end', () => {
       if (!headersDone) {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
         res.end(`git http-backend failed: ${stderr}`);
+        return;
+      }
+      if (stalled) return;
+      if (fault === 'truncate') {
+        const body = Buffer.concat(held);
+        const cut = 4 + (typeof faults?.truncateRefs === 'number' ? faults.truncateRefs : 0);
+        res.end(body.subarray(0, Math.max(0, body.length - cut)));
         return;
       }
       res.end();

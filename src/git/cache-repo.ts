@@ -16,11 +16,13 @@ import * as git from 'isomorphic-git';
 import { ForgeError } from '../errors.js';
 import type { Want } from '../core/ports.js';
 import type { Oid } from '../core/model.js';
-import { repositoryId } from '../core/repository.js';
+import { parseRepository, type RepositoryAddress } from '../core/repository.js';
 import { displayRepository, isMissingObject } from './git-errors.js';
 
 export interface CacheRepo {
   url: string;
+  /** What the URL is: http(s), a local repository or ssh (see src/core/repository.ts). */
+  address: RepositoryAddress;
   /** The repository as messages name it (no credentials). */
   repository: string;
   gitdir: string;
@@ -40,16 +42,15 @@ export const LAST_REF = 'refs/forge/last';
 
 /** Where the cache repository of `url` lives. */
 export function cacheRepoPath(cacheDir: string, url: string): string {
-  const id = repositoryId(url);
-  const slash = id.indexOf('/');
-  const host = id.slice(0, slash).replace(/[^A-Za-z0-9._-]+/g, '_') || 'local';
-  const path = id.slice(slash + 1).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '') || 'repo';
-  const hash = createHash('sha1').update(id).digest('hex').slice(0, 8);
+  const address = parseRepository(url);
+  const host = address.kind === 'file' ? 'local' : address.host.replace(/[^A-Za-z0-9._-]+/g, '_') || 'local';
+  const path = address.path.replace(/^\/+/, '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '') || 'repo';
+  const hash = createHash('sha1').update(address.id).digest('hex').slice(0, 8);
   return join(cacheDir, 'repos', host, `${path}-${hash}.git`);
 }
 
 export interface CacheRepos {
-  /** The cache repository of `url` (validated: http(s), no credentials in it). */
+  /** The cache repository of `url` (any address parseRepository reads; never with credentials). */
   get(url: string): CacheRepo;
   /** Creates the bare repository on first use. */
   ready(repo: CacheRepo): Promise<void>;
@@ -59,28 +60,11 @@ export function createCacheRepos(cacheDir: string): CacheRepos {
   const repos = new Map<string, CacheRepo>();
   return {
     get(url) {
-      let parsed: URL;
-      try {
-        parsed = new URL(url);
-      } catch {
-        throw new ForgeError('E_BAD_REPOSITORY', `"${url}" is not a repository URL.`, { data: { repository: url } });
-      }
-      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-        throw new ForgeError('E_BAD_REPOSITORY', `${displayRepository(url)} is not an http(s) repository URL.`, {
-          data: { repository: displayRepository(url) },
-        });
-      }
-      if (parsed.username || parsed.password) {
-        throw new ForgeError('E_BAD_REPOSITORY', `${displayRepository(url)} carries credentials in its URL.`, {
-          hint: 'Remove them from the URL and set GH_TOKEN instead.',
-          data: { repository: displayRepository(url) },
-        });
-      }
-      const key = repositoryId(url);
-      let repo = repos.get(key);
+      const address = parseRepository(url); // E_BAD_REPOSITORY for what is no repository address
+      let repo = repos.get(address.id);
       if (!repo) {
-        repo = { url, repository: displayRepository(url), gitdir: cacheRepoPath(cacheDir, url), cache: {}, tail: Promise.resolve(), ready: undefined, extraWants: [], created: new Set() };
-        repos.set(key, repo);
+        repo = { url: address.url, address, repository: displayRepository(address.url), gitdir: cacheRepoPath(cacheDir, url), cache: {}, tail: Promise.resolve(), ready: undefined, extraWants: [], created: new Set() };
+        repos.set(address.id, repo);
       }
       return repo;
     },

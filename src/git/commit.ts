@@ -187,9 +187,6 @@ async function nativeCommit(
     }
   };
   emit(input.root, '');
-  text('\nget-mark :1\ndone\n');
-  const commit = await nativeFastImport(repo.gitdir, Buffer.concat(chunks));
-  if (commit === null) return null;
-  const { commit: parsed } = await readCommitIn(repo, commit);
-  return { commit, tree: parsed.tree };
+  text('\nget-mark :1\nls :1 ""\ndone\n');
+  return nativeFastImport(repo.gitdir, Buffer.concat(chunks));
 }

@@ -1,11 +1,12 @@
 // Reaching upstream: listing refs (git ls-remote) and fetching the commits forge needs into the
 // object cache.
 //
-// Fetches are shallow (depth 1, by ref name) unless `deep` is asked for or the wanted commit is
-// not at the tip of its ref any more; then the default branch and the wanted refs are fetched
-// with full history. The first, heavy transfer into an empty cache repository uses native git
-// (>= 2.38) when it is on PATH; isomorphic-git does everything else and is the fallback if native
-// git fails.
+// Over HTTP, fetches are shallow (depth 1, by ref name) unless `deep` is asked for or the wanted
+// commit is not at the tip of its ref any more; then the default branch and the wanted refs are
+// fetched with full history. The first, heavy transfer into an empty cache repository uses native
+// git (>= 2.38) when it is on PATH; isomorphic-git does everything else and is the fallback if
+// native git fails. Local repositories are listed directly and fetched with native git (or copied,
+// see local.ts); ssh goes through native git only.
 
 import fs from 'node:fs';
 import * as git from 'isomorphic-git';
@@ -16,7 +17,8 @@ import { comparePaths } from '../core/paths.js';
 import { type CacheRepo, type CacheRepos, hasCommitIn, isEmptyCache, isShallow, LAST_REF, missingOf, serialized } from './cache-repo.js';
 import { withCacheLock } from './cache-lock.js';
 import { translateRemoteError } from './git-errors.js';
-import { nativeFetch } from './native-git.js';
+import { copyFromLocal, listLocalRefs } from './local.js';
+import { nativeFetch, nativeLsRemote, type NativeProgress } from './native-git.js';
 import type { Transport } from './transport.js';
 
 const INFINITE_DEPTH = 0x7fffffff;
@@ -36,6 +38,8 @@ interface FetchOutcome {
 }
 
 export async function listRemoteRefs(ctx: FetchContext, repo: CacheRepo): Promise<RemoteRefs> {
+  if (repo.address.kind === 'file') return listLocalRefs(repo);
+  if (repo.address.kind === 'ssh') return listSshRefs(ctx, repo);
   let served;
   try {
     served = await git.listServerRefs({
@@ -76,7 +80,9 @@ export async function ensureCommits(ctx: FetchContext, repo: CacheRepo, wants: W
       // Another forge process may have fetched them while we waited for the lock.
       missing = await missingOf(repo, missing);
       if (missing.length === 0) return { missing, goneRefs: new Set<string>(), fetched: false };
-      return { ...(await fetchMissing(ctx, repo, missing, options.deep === true)), fetched: true };
+      const deep = options.deep === true;
+      const outcome = repo.address.kind === 'http' ? await fetchMissing(ctx, repo, missing, deep) : await fetchWithoutHttp(ctx, repo, missing, deep);
+      return { ...outcome, fetched: true };
     });
     const first = outcome.missing[0];
     if (first) {
@@ -94,6 +100,111 @@ export async function ensureCommits(ctx: FetchContext, repo: CacheRepo, wants: W
     }
     return { fetched: outcome.fetched };
   });
+}
+
+/** `git ls-remote` over ssh: only native git speaks it. */
+async function listSshRefs(ctx: FetchContext, repo: CacheRepo): Promise<RemoteRefs> {
+  await requireNative(ctx, repo);
+  const result = await nativeLsRemote({ url: repo.url, ...transferOptions(ctx, repo) });
+  if (result.code !== 0) throw nativeFailure(repo, 'list the refs of', result.stderr, result.timedOut);
+  const refs = new Map<string, Oid>();
+  let head: string | null = null;
+  for (const line of result.stdout.split('\n')) {
+    const symref = /^ref: (\S+)\tHEAD$/.exec(line);
+    if (symref) {
+      head = symref[1]!;
+      continue;
+    }
+    const match = /^([0-9a-f]{40})\t(\S+)$/.exec(line);
+    if (!match) continue;
+    const [, oid, name] = match as unknown as [string, string, string];
+    // `refs/tags/v1^{}` is the commit an annotated tag points to: it wins over the tag object.
+    if (name.endsWith('^{}')) refs.set(name.slice(0, -3), oid);
+    else if (!refs.has(name)) refs.set(name, oid);
+  }
+  const list: RemoteRef[] = [...refs]
+    .filter(([name]) => name === 'HEAD' || name.startsWith('refs/heads/') || name.startsWith('refs/tags/'))
+    .map(([name, commit]) => ({ name, commit }));
+  list.sort((a, b) => comparePaths(a.name, b.name));
+  return { refs: list, head };
+}
+
+async function requireNative(ctx: FetchContext, repo: CacheRepo): Promise<void> {
+  if (await ctx.useNative()) return;
+  throw new ForgeError('E_BAD_REPOSITORY', `${repo.repository} is an ssh address, and forge reaches ssh repositories only through git, which is not installed here (git 2.38 or newer; or FORGE_NATIVE_GIT=0 is set).`, {
+    hint: 'Install git, or use the https:// address of the repository.',
+    data: { repository: repo.repository },
+  });
+}
+
+function transferOptions(ctx: FetchContext, repo: CacheRepo) {
+  const token = ctx.transport.tokenFor(repo.url);
+  const userAgent = ctx.transport.userAgent;
+  return { timeoutSeconds: ctx.transport.timeoutMs / 1000, ...(token ? { token } : {}), ...(userAgent ? { userAgent } : {}) };
+}
+
+/** Native git's progress as transfer events, when anyone shows them. */
+function nativeProgress(ctx: FetchContext, repo: CacheRepo): { onProgress?: (progress: NativeProgress) => void } {
+  if (!ctx.transport.showsProgress) return {};
+  return { onProgress: (p) => ctx.transport.transfer({ repository: repo.repository, operation: 'fetch', phase: p.phase, loaded: p.loaded, total: p.total, ...(p.bytes === undefined ? {} : { bytes: p.bytes }) }) };
+}
+
+/** A native git that failed talking to a remote: git's own last words are the best explanation. */
+function nativeFailure(repo: CacheRepo, what: string, stderr: string, timedOut = false): ForgeError {
+  if (timedOut) {
+    return new ForgeError('E_NETWORK', `${repo.repository} stopped answering (git heard nothing for too long trying to ${what} it).`, {
+      hint: "Check your network connection and try again. Meanwhile 'forge sync status --offline' works without reaching it.",
+      data: { repository: repo.repository },
+    });
+  }
+  const said = stderr.trim().split('\n').filter(Boolean).at(-1)?.replace(/^(fatal|error):\s*/, '') ?? 'no message';
+  const ssh = repo.address.kind === 'ssh';
+  return new ForgeError(ssh ? 'E_NETWORK' : 'E_GIT', `Could not ${what} ${repo.repository}: git says "${said}".`, {
+    hint: ssh
+      ? `Check that you can reach it with ssh (ssh -T ${repo.address.ssh?.user ? `${repo.address.ssh.user}@` : ''}${repo.address.ssh?.host ?? repo.address.host}) and that your key is loaded.`
+      : 'Check that the path is a Git repository you can read.',
+    data: { repository: repo.repository },
+  });
+}
+
+/**
+ * Local and ssh repositories: native git fetches the wanted refs (shallow), then, for commits no
+ * longer at the tip of a ref, the history. A local repository without native git is copied from.
+ */
+async function fetchWithoutHttp(ctx: FetchContext, repo: CacheRepo, wants: Want[], deep: boolean): Promise<FetchOutcome> {
+  if (!(await ctx.useNative())) {
+    if (repo.address.kind === 'file') return copyFromLocal(repo, wants, deep);
+    await requireNative(ctx, repo);
+  }
+  const tips = new Map((await listRemoteRefs(ctx, repo)).refs.map((r) => [r.name, r.commit]));
+  const goneRefs = new Set(wants.map((w) => w.ref).filter((ref): ref is string => !!ref && ref.startsWith('refs/') && !tips.has(ref)));
+  const run = async (refspecs: string[], depth: number | undefined, unshallow = false) => {
+    if (refspecs.length === 0) return;
+    ctx.transport.onRequest?.({ repository: repo.repository, method: 'FETCH', url: repo.url, transport: 'native-git' });
+    const result = await nativeFetch({ gitdir: repo.gitdir, url: repo.url, refspecs, ...(depth ? { depth } : {}), unshallow, ...transferOptions(ctx, repo), ...nativeProgress(ctx, repo) });
+    ctx.transport.debug(`git fetch ${repo.url} ${refspecs.join(' ')} (native): ${result.code === 0 ? 'done' : `exit ${result.code}`}`);
+    if (result.code !== 0) throw nativeFailure(repo, 'fetch from', result.stderr, result.timedOut);
+  };
+  let missing = wants;
+  if (!deep) {
+    const refspecs = new Set<string>();
+    for (const want of missing) {
+      const ref = want.ref && tips.get(want.ref) === want.commit ? want.ref : [...tips].find(([name, oid]) => oid === want.commit && name !== 'HEAD')?.[0];
+      if (ref) refspecs.add(`+${ref}:${ref}`);
+    }
+    await run([...refspecs], 1);
+    missing = await missingOf(repo, missing);
+  }
+  if (missing.length > 0) {
+    // Full history of the default branch and of every wanted ref that still exists.
+    const refspecs = new Set(['+HEAD:refs/forge/head']);
+    for (const want of missing) if (want.ref && tips.has(want.ref)) refspecs.add(`+${want.ref}:${want.ref}`);
+    await run([...refspecs], undefined, await isShallow(repo));
+    missing = await missingOf(repo, missing);
+  }
+  const last = wants.at(-1);
+  if (last && (await hasCommitIn(repo, last.commit))) await git.writeRef({ fs, gitdir: repo.gitdir, ref: LAST_REF, value: last.commit, force: true });
+  return { missing, goneRefs };
 }
 
 async function fetchMissing(ctx: FetchContext, repo: CacheRepo, wants: Want[], deep: boolean): Promise<FetchOutcome> {
@@ -164,9 +275,12 @@ async function nativeFirstFetch(ctx: FetchContext, repo: CacheRepo, wants: Want[
     url: repo.url,
     refspecs: [...refspecs],
     ...(deep ? {} : { depth: 1 }),
+    timeoutSeconds: ctx.transport.timeoutMs / 1000,
     ...(token ? { token } : {}),
     ...(userAgent ? { userAgent } : {}),
+    ...nativeProgress(ctx, repo),
   }).catch(() => ({ code: 1, stderr: '' }));
+  ctx.transport.debug(`git fetch ${repo.url} (native, first transfer): ${result.code === 0 ? 'done' : `exit ${result.code}, isomorphic-git takes over`}`);
   if (result.code !== 0) return false;
   const last = wants.at(-1);
   if (last && (await hasCommitIn(repo, last.commit))) await git.writeRef({ fs, gitdir: repo.gitdir, ref: LAST_REF, value: last.commit, force: true });
@@ -198,6 +312,9 @@ async function isoFetch(ctx: FetchContext, repo: CacheRepo, target: string, dept
       headers: ctx.transport.headers(),
       ...(depth === undefined ? {} : { depth }),
       ...ctx.transport.auth(repo.url),
+      ...(ctx.transport.showsProgress
+        ? { onProgress: (p: { phase: string; loaded: number; total: number }) => ctx.transport.transfer({ repository: repo.repository, operation: 'fetch', phase: p.phase, loaded: p.loaded, total: p.total || null }) }
+        : {}),
     });
   } finally {
     repo.extraWants = [];

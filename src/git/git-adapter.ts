@@ -3,9 +3,10 @@
 //
 //   cache-repo.ts  where each upstream's bare cache repository lives, creating it, serializing fetches
 //   cache-lock.ts  the lock file other forge processes wait on
-//   transport.ts   HTTP for isomorphic-git: timeout, token, the upload-pack rewrite
-//   fetch.ts       ref listing and fetching the commits forge needs
-//   native-git.ts  the native git fast paths (first fetch, batched blob reads)
+//   transport.ts   HTTP: timeout, retries with backoff, complete answers only, token, progress
+//   fetch.ts       ref listing and fetching the commits forge needs (http, ssh, local)
+//   local.ts       repositories on this machine, read directly or copied without git
+//   native-git.ts  native git where it is faster or the only way (ssh), under a watchdog
 //   read.ts        commits, snapshots, blobs and component manifests from the cache
 //   commit.ts      new commits: the parent's tree with paths written or deleted
 //   push.ts        a commit to a branch of an upstream or a fork (pkt-line.ts: the framing)

@@ -22,6 +22,14 @@ const NETWORK_CODES = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
 ]);
 
+const OFFLINE_NOTE = "Meanwhile 'forge sync status --offline' works without reaching it.";
+const NETWORK_HINT = `Check your network connection and the repository URL, then try again. ${OFFLINE_NOTE}`;
+
+function timeoutText(error: unknown): string {
+  const ms = Number((error as { timeoutMs?: unknown }).timeoutMs);
+  return Number.isFinite(ms) ? (ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`) : 'too long';
+}
+
 interface CodedError {
   code?: unknown;
   data?: { statusCode?: unknown };
@@ -63,7 +71,7 @@ export function translateRemoteError(error: unknown, url: string): ForgeError {
       });
     }
     return new ForgeError('E_NETWORK', `${repo} answered HTTP ${Number.isFinite(status) ? status : 'error'}.`, {
-      hint: 'Try again later; if it persists, check the repository URL.',
+      hint: `Try again later; if it persists, check the repository URL. ${OFFLINE_NOTE}`,
       data: { repository: repo, status },
       cause: error,
     });
@@ -75,14 +83,29 @@ export function translateRemoteError(error: unknown, url: string): ForgeError {
       cause: error,
     });
   }
-  if (code !== undefined && NETWORK_CODES.has(code)) {
-    return new ForgeError('E_NETWORK', `Could not reach ${repo} (${code}).`, {
-      hint: 'Check your network connection and the repository URL, then try again.',
+  if (code === 'ETIMEDOUT') {
+    return new ForgeError('E_NETWORK', `${repo} stopped answering (nothing received for ${timeoutText(error)}).`, {
+      hint: NETWORK_HINT,
       data: { repository: repo, errno: code },
       cause: error,
     });
   }
-  if (code === 'SmartHttpError' || code === 'ParseError' || code === 'RemoteCapabilityError' || code === 'EmptyServerResponseError' || code === 'PktLineError') {
+  if (code !== undefined && NETWORK_CODES.has(code)) {
+    return new ForgeError('E_NETWORK', `Could not reach ${repo} (${code}).`, {
+      hint: NETWORK_HINT,
+      data: { repository: repo, errno: code },
+      cause: error,
+    });
+  }
+  if (code === 'PktLineError') {
+    // Our own protocol check (pkt-line.ts): its message says what was missing.
+    return new ForgeError('E_NETWORK', `${repo} sent an answer cut short (${(error as Error).message}).`, {
+      hint: NETWORK_HINT,
+      data: { repository: repo, errorCode: code },
+      cause: error,
+    });
+  }
+  if (code === 'SmartHttpError' || code === 'ParseError' || code === 'RemoteCapabilityError' || code === 'EmptyServerResponseError') {
     return new ForgeError('E_NETWORK', `${repo} did not answer like a Git server (${code}).`, {
       hint: 'Check that the repository URL points to a Git repository over HTTP(S).',
       data: { repository: repo, errorCode: code },

@@ -14,6 +14,7 @@
 // The old id in the command makes the update a compare-and-swap on the server: if someone pushes
 // between our look and our update, the server refuses ours.
 
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import * as git from 'isomorphic-git';
 import { ForgeError } from '../errors.js';
@@ -21,8 +22,8 @@ import type { PushInput } from '../core/ports.js';
 import type { Oid } from '../core/model.js';
 import type { CacheRepo, CacheRepos } from './cache-repo.js';
 import { translateRemoteError } from './git-errors.js';
-import { nativePackObjects } from './native-git.js';
-import { FLUSH, parseRefAdvertisement, pktLine, readPktLines } from './pkt-line.js';
+import { killGit, nativePackObjects, spawnGit, spawnWatched, sshOptions } from './native-git.js';
+import { FLUSH, parseRefAdvertisement, PktLineError, pktLine, readPktLines, type RefAdvertisement } from './pkt-line.js';
 import { readCommitIn, readTreeIn } from './read.js';
 import type { Transport } from './transport.js';
 
@@ -35,35 +36,196 @@ export interface PushContext {
 }
 
 export async function push(ctx: PushContext, repo: CacheRepo, input: PushInput): Promise<{ previous: Oid | null }> {
-  const remote = ctx.repos.get(input.remote); // validates the URL; objects stay in `repo`
+  const remote = ctx.repos.get(input.remote); // validates the address; objects stay in `repo`
   checkBranch(input.branch);
   const ref = `refs/heads/${input.branch}`;
   await readCommitIn(repo, input.commit);
 
-  const advertised = await discover(ctx, remote);
-  const current = advertised.refs.get(ref) ?? null;
-  if (current === input.commit) return { previous: current };
-  await checkUpdate(repo, remote, input, current);
-
-  const have = new Set(advertised.refs.values());
-  const objects = await objectsToSend(repo, input.commit, have);
-  const pack = await packObjects(ctx, repo, objects);
-  const wanted = ['report-status', 'side-band-64k'].filter((cap) => advertised.capabilities.has(cap));
-  const body = Buffer.concat([pktLine(`${current ?? ZERO} ${input.commit} ${ref}\0 ${wanted.join(' ')}\n`), FLUSH, pack]);
-
-  let answer: Buffer;
-  try {
-    ({ body: answer } = await ctx.transport.exchange(remote, {
-      method: 'POST',
-      url: `${remote.url.replace(/\/+$/, '')}/git-receive-pack`,
-      headers: { 'content-type': 'application/x-git-receive-pack-request', accept: 'application/x-git-receive-pack-result' },
-      body,
-    }));
-  } catch (error) {
-    throw translateRemoteError(error, remote.url);
+  let previous: Oid | null | undefined;
+  // Packed while the remote is asked where the branch is: the objects the commit adds to its
+  // parent do not depend on the answer.
+  const packing = objectsToSend(repo, input.commit).then(async (objects) => ({ bytes: await packObjects(ctx, repo, objects), objects: objects.length }));
+  packing.catch(() => {}); // awaited below; a failed look at the remote must not leave it unhandled
+  let pack: { bytes: Buffer; objects: number } | undefined;
+  for (let attempt = 0; ; attempt++) {
+    // Each try looks again: a try that failed on the way back may have updated the branch.
+    const session = await openSession(ctx, remote);
+    let answer: Buffer;
+    let wanted: string[];
+    try {
+      const current = session.advertisement.refs.get(ref) ?? null;
+      if (previous === undefined) previous = current;
+      if (current === input.commit) {
+        await session.close();
+        return { previous };
+      }
+      await checkUpdate(repo, remote, input, current);
+      pack ??= await packing;
+      wanted = ['report-status', 'side-band-64k'].filter((cap) => session.advertisement.capabilities.has(cap));
+      const progress = { repository: remote.repository, operation: 'push' as const, phase: 'Writing objects', total: pack.objects };
+      ctx.transport.transfer({ ...progress, loaded: 0, bytes: 0 });
+      ctx.transport.debug(`push ${input.commit.slice(0, 12)} to ${input.branch} of ${remote.repository}: ${pack.objects} objects, ${pack.bytes.length} bytes`);
+      answer = await session.send(Buffer.concat([pktLine(`${current ?? ZERO} ${input.commit} ${ref}\0 ${wanted.join(' ')}\n`), FLUSH, pack.bytes]));
+      ctx.transport.transfer({ ...progress, loaded: pack.objects, bytes: pack.bytes.length });
+    } catch (error) {
+      await session.close();
+      const translated = translateRemoteError(error, remote.url);
+      if (translated.code !== 'E_NETWORK' || attempt >= ctx.transport.retries || remote.address.kind !== 'http') throw translated;
+      ctx.transport.debug(`push to ${remote.repository}: ${translated.message} Looking at ${input.branch} again (${attempt + 1} of ${ctx.transport.retries}).`);
+      await ctx.transport.backoff(attempt);
+      continue;
+    }
+    if (wanted.includes('report-status')) checkReport(remote, input.branch, readReport(remote, answer, wanted.includes('side-band-64k')));
+    return { previous };
   }
-  if (wanted.includes('report-status')) checkReport(remote, input.branch, readReport(remote, answer, wanted.includes('side-band-64k')));
-  return { previous: current };
+}
+
+/** One conversation with a receive-pack: what it advertised, then one request and its answer. */
+interface ReceivePackSession {
+  advertisement: RefAdvertisement;
+  send(body: Buffer): Promise<Buffer>;
+  /** Ends the conversation without an update (safe to call more than once). */
+  close(): Promise<void>;
+}
+
+async function openSession(ctx: PushContext, remote: CacheRepo): Promise<ReceivePackSession> {
+  if (remote.address.kind === 'http') {
+    const base = remote.url.replace(/\/+$/, '');
+    let body: Buffer;
+    try {
+      ({ body } = await ctx.transport.exchange(remote, { method: 'GET', url: `${base}/info/refs?service=git-receive-pack` }));
+    } catch (error) {
+      throw translateRemoteError(error, remote.url);
+    }
+    let advertisement: RefAdvertisement;
+    try {
+      advertisement = parseRefAdvertisement(body, 'git-receive-pack');
+    } catch (error) {
+      throw translateRemoteError(error, remote.url);
+    }
+    return {
+      advertisement,
+      send: async (request) =>
+        (
+          await ctx.transport.exchange(remote, {
+            method: 'POST',
+            url: `${base}/git-receive-pack`,
+            headers: { 'content-type': 'application/x-git-receive-pack-request', accept: 'application/x-git-receive-pack-result' },
+            body: request,
+          })
+        ).body,
+      close: async () => {},
+    };
+  }
+  if (!(await ctx.useNative())) {
+    throw new ForgeError('E_BAD_REPOSITORY', `Pushing to ${remote.repository} needs git (2.38 or newer), which is not installed here (or FORGE_NATIVE_GIT=0 is set).`, {
+      hint: 'Install git, or push to the https:// address of the repository.',
+      data: { repository: remote.repository },
+    });
+  }
+  return processSession(remote, receivePackProcess(remote, ctx.transport.timeoutMs), ctx.transport.timeoutMs);
+}
+
+/** `git receive-pack PATH` for a local repository; `ssh [-p PORT] [USER@]HOST git-receive-pack 'PATH'` for ssh. */
+function receivePackProcess(remote: CacheRepo, timeoutMs: number): ChildProcess {
+  const stdio: ['pipe', 'pipe', 'pipe'] = ['pipe', 'pipe', 'pipe'];
+  if (remote.address.kind === 'file') return spawnGit(['receive-pack', remote.address.localPath!], { stdio });
+  const ssh = remote.address.ssh!;
+  const quoted = `'${ssh.remotePath.replace(/'/g, `'\\''`)}'`;
+  const args = [...(ssh.port ? ['-p', ssh.port] : []), ssh.user ? `${ssh.user}@${ssh.host}` : ssh.host, `git-receive-pack ${quoted}`];
+  const env = { GIT_TERMINAL_PROMPT: '0' };
+  if (process.env.GIT_SSH_COMMAND) return spawnWatched('/bin/sh', ['-c', `${process.env.GIT_SSH_COMMAND} "$@"`, 'forge-ssh', ...args], { env, stdio });
+  if (process.env.GIT_SSH) return spawnWatched(process.env.GIT_SSH, args, { env, stdio });
+  return spawnWatched('ssh', [...sshOptions(timeoutMs / 1000), ...args], { env, stdio });
+}
+
+/** Index just past the first flush-pkt of `bytes`, or null while it has not arrived whole. */
+function advertisementEnd(bytes: Buffer): number | null {
+  let at = 0;
+  while (at + 4 <= bytes.length) {
+    const length = Number.parseInt(bytes.subarray(at, at + 4).toString('latin1'), 16);
+    if (!Number.isFinite(length)) throw new PktLineError('bad pkt-line length in the ref advertisement');
+    if (length === 0) return at + 4;
+    if (length < 4) throw new PktLineError('bad pkt-line length in the ref advertisement');
+    at += length;
+  }
+  return null;
+}
+
+function processSession(remote: CacheRepo, child: ChildProcess, timeoutMs: number): Promise<ReceivePackSession> {
+  return new Promise((resolve, reject) => {
+    let out = Buffer.alloc(0);
+    let stderr = '';
+    let advertised: number | null = null;
+    let ended = false;
+    // Like every HTTP request: silent for timeoutMs is a stalled remote.
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        timedOut = true;
+        killGit(child);
+      }, timeoutMs);
+    };
+    arm();
+    child.stdout!.on('data', arm);
+    child.stderr!.on('data', arm);
+    const closed = new Promise<number>((done) =>
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        done(code ?? 1);
+      }),
+    );
+    const failed = (why: string) =>
+      new ForgeError(remote.address.kind === 'ssh' || timedOut ? 'E_NETWORK' : 'E_GIT', `Could not push to ${remote.repository}: ${timedOut ? `it stopped answering (nothing received for ${timeoutMs} ms)` : why}.`, {
+        hint: remote.address.kind === 'ssh' ? 'Check that you can reach the host with ssh and that your key is loaded.' : 'Check that the path is a Git repository you can write to.',
+        data: { repository: remote.repository },
+      });
+    const lastWords = () => stderr.trim().split('\n').filter(Boolean).at(-1)?.replace(/^(fatal|error):\s*/, '');
+    child.stdin!.on('error', () => {}); // the process died: its exit says why
+    child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    child.on('error', (error) => reject(failed(error.message)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out = Buffer.concat([out, chunk]);
+      if (advertised !== null) return;
+      try {
+        advertised = advertisementEnd(out);
+      } catch (error) {
+        reject(translateRemoteError(error, remote.url));
+        return;
+      }
+      if (advertised === null) return;
+      let advertisement: RefAdvertisement;
+      try {
+        advertisement = parseRefAdvertisement(out.subarray(0, advertised), 'git-receive-pack');
+      } catch (error) {
+        reject(translateRemoteError(error, remote.url));
+        return;
+      }
+      const end = async (body: Buffer) => {
+        if (ended) return closed;
+        ended = true;
+        child.stdin!.end(body);
+        return closed;
+      };
+      resolve({
+        advertisement,
+        async send(body) {
+          const code = await end(body);
+          const answer = out.subarray(advertised!);
+          if (answer.length === 0) throw failed(`receive-pack ended (${code}) without an answer${lastWords() ? `: "${lastWords()}"` : ''}`);
+          return answer;
+        },
+        async close() {
+          await end(FLUSH);
+        },
+      });
+    });
+    void closed.then((code) => {
+      if (advertised === null) reject(failed(lastWords() ?? `receive-pack ended (${code}) before listing its refs`));
+    });
+  });
 }
 
 /** As `git check-ref-format --branch`: what git itself would accept as a branch name. */
@@ -85,20 +247,6 @@ function checkBranch(branch: string): void {
       hint: "Use letters, digits, '-', '_', '.' and '/' (e.g. forge/button-fix).",
       data: { branch },
     });
-  }
-}
-
-async function discover(ctx: PushContext, remote: CacheRepo) {
-  let body: Buffer;
-  try {
-    ({ body } = await ctx.transport.exchange(remote, { method: 'GET', url: `${remote.url.replace(/\/+$/, '')}/info/refs?service=git-receive-pack` }));
-  } catch (error) {
-    throw translateRemoteError(error, remote.url);
-  }
-  try {
-    return parseRefAdvertisement(body, 'git-receive-pack');
-  } catch (error) {
-    throw translateRemoteError(error, remote.url);
   }
 }
 
@@ -148,13 +296,13 @@ async function descendsFrom(repo: CacheRepo, commit: Oid, ancestor: Oid): Promis
 
 /**
  * The commit, and each tree and blob it does not share with its first parent at the same path
- * (duplicates of objects elsewhere in the parent are harmless). Continues through parents this
- * adapter created that the remote does not have.
+ * (duplicates of objects elsewhere in the parent, or already on the remote, are harmless).
+ * Continues through parents this adapter created.
  */
-async function objectsToSend(repo: CacheRepo, commit: Oid, have: ReadonlySet<Oid>): Promise<Oid[]> {
+async function objectsToSend(repo: CacheRepo, commit: Oid): Promise<Oid[]> {
   const out = new Set<Oid>();
   let next: Oid | null = commit;
-  while (next !== null && !have.has(next)) {
+  while (next !== null) {
     const { commit: parsed } = await readCommitIn(repo, next);
     out.add(next);
     const parent = parsed.parent[0] ?? null;

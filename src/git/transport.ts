@@ -1,10 +1,24 @@
-// Git over HTTP for isomorphic-git: every request gets a timeout, the token (only where it may
-// go), the user agent, and the upload-pack rewrite below.
+// Git over HTTP, for isomorphic-git and for the requests forge makes itself (push). Every request:
+//
+// - has a timeout: it fails when the server goes `requestTimeoutMs` without sending anything (no
+//   answer, or an answer that stops halfway). A stalled server is a network failure, never an
+//   empty or shorter answer;
+// - is tried again after a 5xx, a 429, a reset or refused connection, a timeout or an answer cut
+//   off before the protocol says it ends, with exponential backoff and full jitter. 401, 403 and
+//   404 are never retried: they will not change;
+// - carries the token only where it may go, and the user agent;
+// - is read whole before isomorphic-git sees it, so a cut-off answer can be tried again: a ref
+//   advertisement must end with its flush-pkt, a side-band fetch answer with its flush-pkt.
+//
+// Posts to git-receive-pack are not retried here: a push that reached the server must not be sent
+// twice. push.ts looks at the branch again and decides.
 
 import * as git from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
 import type { Oid } from '../core/model.js';
+import type { ProgressEvent } from '../core/ports.js';
 import type { CacheRepo } from './cache-repo.js';
+import { parseRefAdvertisement, PktLineError, readPktLines } from './pkt-line.js';
 
 export interface GitRequestEvent {
   repository: string;
@@ -18,14 +32,27 @@ export interface TransportOptions {
   /** Sent only over https (or http to a loopback host), as username x-access-token. */
   token?: string;
   userAgent?: string;
-  /** Called for every HTTP request isomorphic-git makes, and once per native git fetch. */
+  /** Called for every HTTP request forge makes (each try), and once per native git fetch. */
   onRequest?: (event: GitRequestEvent) => void;
-  /** Time allowed until a server starts answering a request (ms). Default 60 000. */
+  /** How long a request may go without the server sending anything (ms). Default 60 000. */
   requestTimeoutMs?: number;
+  /** How many times a failed request is tried again. Default 4. */
+  retries?: number;
+  /** The first backoff (ms); it doubles on each retry, with full jitter, up to 10 s. Default 250. */
+  retryDelayMs?: number;
+  /**
+   * Progress for the command to show: `transfer` events while objects move (fetch and push), and
+   * `debug` lines (each request, each retry and why) for --verbose.
+   */
+  onProgress?: (event: GitProgressEvent) => void;
 }
 
+export type GitProgressEvent = Extract<ProgressEvent, { type: 'transfer' | 'debug' }>;
+export type TransferEvent = Extract<ProgressEvent, { type: 'transfer' }>;
+
 type HttpRequest = Parameters<typeof nodeHttp.request>[0];
-export type HttpClient = { request(request: HttpRequest): ReturnType<typeof nodeHttp.request> };
+type HttpResponse = Awaited<ReturnType<typeof nodeHttp.request>>;
+export type HttpClient = { request(request: HttpRequest): Promise<HttpResponse> };
 
 export interface Transport {
   /** isomorphic-git's `http` for requests to `repo`. */
@@ -43,6 +70,16 @@ export interface Transport {
   exchange(repo: CacheRepo, request: { method: 'GET' | 'POST'; url: string; headers?: Record<string, string>; body?: Buffer }): Promise<{ headers: Record<string, string>; body: Buffer }>;
   userAgent: string | undefined;
   onRequest: ((event: GitRequestEvent) => void) | undefined;
+  /** The timeout, for native git's own (http.lowSpeedTime). */
+  timeoutMs: number;
+  /** Retries allowed, and the jittered wait before retry number `attempt` (0-based). */
+  retries: number;
+  backoff(attempt: number): Promise<void>;
+  debug(message: string): void;
+  /** A transfer under way (see ProgressEvent 'transfer'); dropped when nobody listens. */
+  transfer(event: Omit<TransferEvent, 'type'>): void;
+  /** True when someone listens to transfers (native git then prints its progress for us to read). */
+  showsProgress: boolean;
 }
 
 /** The token goes over https, or plain http to this machine (the loopback test and demo servers). */
@@ -52,37 +89,113 @@ export function sendsToken(url: string): boolean {
   return parsed.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
 }
 
+/** Node and undici error codes of a connection that failed or broke: worth another try. */
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'ERR_STREAM_PREMATURE_CLOSE', 'PktLineError']);
+const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
+const MAX_DELAY_MS = 10_000;
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export function createTransport(options: TransportOptions): Transport {
   const timeoutMs = options.requestTimeoutMs ?? 60_000;
+  const retries = options.retries ?? 4;
+  const retryDelayMs = options.retryDelayMs ?? 250;
   const headers: Record<string, string> = options.userAgent ? { 'user-agent': options.userAgent } : {};
   const tokenFor = (url: string) => (options.token && sendsToken(url) ? options.token : undefined);
+  /** Full jitter: anywhere between 0 and the exponential bound, so parallel clients spread out. */
+  const jitter = (attempt: number) => Math.random() * Math.min(MAX_DELAY_MS, retryDelayMs * 2 ** attempt);
+
+  const debug = (message: string) => options.onProgress?.({ type: 'debug', message });
+
+  /** One try: the answer read whole, with the inactivity timeout on the wait and on every chunk. */
+  async function once(repo: CacheRepo, request: HttpRequest, body: Uint8Array[] | undefined): Promise<HttpResponse & { bytes: Buffer }> {
+    const method = request.method ?? 'GET';
+    options.onRequest?.({ repository: repo.repository, method, url: request.url, transport: 'isomorphic-git' });
+    const started = Date.now();
+    // The pack of a fetch is what takes time: its bytes are the progress.
+    const isPack = method === 'POST' && request.url.endsWith('/git-upload-pack');
+    const controller = new AbortController();
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, timeoutMs);
+    };
+    arm();
+    try {
+      const signal = request.signal ? AbortSignal.any([request.signal as AbortSignal, controller.signal]) : controller.signal;
+      const response = await nodeHttp.request({ ...request, ...(body ? { body: [...body] as unknown as HttpRequest['body'] } : {}), signal });
+      const chunks: Buffer[] = [];
+      let received = 0;
+      if (response.body) {
+        for await (const chunk of response.body) {
+          arm();
+          chunks.push(Buffer.from(chunk));
+          received += chunk.byteLength;
+          if (isPack) options.onProgress?.({ type: 'transfer', repository: repo.repository, operation: 'fetch', phase: 'Receiving objects', loaded: 0, total: null, bytes: received });
+        }
+      }
+      debug(`${method} ${request.url}: HTTP ${response.statusCode}, ${received} bytes in ${Date.now() - started} ms`);
+      return { ...response, bytes: Buffer.concat(chunks) };
+    } catch (error) {
+      debug(`${method} ${request.url}: ${timedOut ? `no answer for ${timeoutMs} ms` : (errorCode(error) ?? 'failed')} after ${Date.now() - started} ms`);
+      if (timedOut) throw Object.assign(new Error(`No answer for ${timeoutMs} ms`), { code: 'ETIMEDOUT', timeoutMs, cause: error });
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Tries `request` until it gives a complete answer, a final status, or the retries run out. */
+  async function withRetries(repo: CacheRepo, request: HttpRequest, retry: boolean): Promise<HttpResponse & { bytes: Buffer }> {
+    const body = request.body === undefined ? undefined : await collect(request.body);
+    const sideBand = request.method === 'POST' && request.url.endsWith('/git-upload-pack') && body !== undefined && asksSideBand(body);
+    for (let attempt = 0; ; attempt++) {
+      let why: string;
+      let retryAfterMs = 0;
+      try {
+        const response = await once(repo, request, body);
+        if (!RETRY_STATUSES.has(response.statusCode)) {
+          if (response.statusCode === 200) checkComplete(request, response.bytes, sideBand);
+          return response;
+        }
+        why = `HTTP ${response.statusCode}`;
+        retryAfterMs = retryAfter(response.headers?.['retry-after']);
+        if (!retry || attempt >= retries) return response;
+      } catch (error) {
+        const code = errorCode(error);
+        if (!retry || attempt >= retries || code === undefined || !TRANSIENT_CODES.has(code)) throw error;
+        why = code === 'PktLineError' ? `an answer cut short (${(error as Error).message})` : code;
+      }
+      const delay = Math.max(retryAfterMs, jitter(attempt));
+      debug(`${request.method ?? 'GET'} ${request.url}: ${why}; trying again in ${Math.round(delay)} ms (${attempt + 1} of ${retries})`);
+      await sleep(delay);
+    }
+  }
+
+  function http(repo: CacheRepo, retry = true): HttpClient {
+    return {
+      async request(request: HttpRequest) {
+        const body =
+          request.method === 'POST' && request.url.endsWith('/git-upload-pack')
+            ? (rewriteUploadPackRequest(await collect(request.body), repo.extraWants) as HttpRequest['body'])
+            : request.body;
+        const { bytes, ...response } = await withRetries(repo, { ...request, ...(body === undefined ? {} : { body }) }, retry);
+        return { ...response, body: single(bytes) };
+      },
+    };
+  }
+
   return {
-    http(repo) {
-      return {
-        async request(request: HttpRequest) {
-          options.onRequest?.({ repository: repo.repository, method: request.method ?? 'GET', url: request.url, transport: 'isomorphic-git' });
-          const controller = new AbortController();
-          let timedOut = false;
-          const timer = setTimeout(() => {
-            timedOut = true;
-            controller.abort();
-          }, timeoutMs);
-          try {
-            const signal = request.signal ? AbortSignal.any([request.signal as AbortSignal, controller.signal]) : controller.signal;
-            const body =
-              request.method === 'POST' && request.url.endsWith('/git-upload-pack')
-                ? (rewriteUploadPackRequest(request.body, repo.extraWants) as HttpRequest['body'])
-                : request.body;
-            return await nodeHttp.request({ ...request, ...(body === undefined ? {} : { body }), signal });
-          } catch (error) {
-            if (timedOut) throw Object.assign(new Error(`No answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT', cause: error });
-            throw error;
-          } finally {
-            clearTimeout(timer);
-          }
-        },
-      };
-    },
+    http: (repo) => http(repo),
     auth(url) {
       const token = tokenFor(url);
       return token ? { onAuth: () => ({ username: 'x-access-token', password: token }) } : {};
@@ -91,25 +204,83 @@ export function createTransport(options: TransportOptions): Transport {
     headers: () => ({ ...headers }),
     async exchange(repo, request) {
       const token = tokenFor(request.url);
-      const response = await this.http(repo).request({
-        method: request.method,
-        url: request.url,
-        headers: {
-          ...headers,
-          ...(token ? { authorization: `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}` } : {}),
-          ...request.headers,
+      const response = await withRetries(
+        repo,
+        {
+          method: request.method,
+          url: request.url,
+          headers: {
+            ...headers,
+            ...(token ? { authorization: `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}` } : {}),
+            ...request.headers,
+          },
+          ...(request.body ? { body: [request.body] as unknown as HttpRequest['body'] } : {}),
         },
-        ...(request.body ? { body: [request.body] as unknown as HttpRequest['body'] } : {}),
-      });
-      const chunks: Buffer[] = [];
-      if (response.body) for await (const chunk of response.body) chunks.push(Buffer.from(chunk));
-      const body = Buffer.concat(chunks);
-      if (response.statusCode !== 200) throw new git.Errors.HttpError(response.statusCode, response.statusMessage, body.toString('utf8').slice(0, 500));
-      return { headers: response.headers ?? {}, body };
+        !request.url.endsWith('/git-receive-pack'),
+      );
+      if (response.statusCode !== 200) throw new git.Errors.HttpError(response.statusCode, response.statusMessage, response.bytes.toString('utf8').slice(0, 500));
+      return { headers: response.headers ?? {}, body: response.bytes };
     },
     userAgent: options.userAgent,
     onRequest: options.onRequest,
+    timeoutMs,
+    retries,
+    backoff: (attempt) => sleep(jitter(attempt)),
+    debug,
+    transfer: (event) => options.onProgress?.({ type: 'transfer', ...event }),
+    showsProgress: options.onProgress !== undefined,
   };
+}
+
+/** The request body as chunks that can be sent more than once. */
+async function collect(body: unknown): Promise<Uint8Array[] | undefined> {
+  if (body === undefined || body === null) return undefined;
+  if (Array.isArray(body)) return body as Uint8Array[];
+  if (body instanceof Uint8Array) return [body];
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of body as AsyncIterable<Uint8Array>) chunks.push(chunk);
+  return chunks;
+}
+
+function single(bytes: Buffer): HttpResponse['body'] {
+  let done = false;
+  return {
+    next: async () => (done ? { done: true, value: undefined } : ((done = true), { done: false, value: new Uint8Array(bytes) })),
+    return: async () => ((done = true), { done: true, value: undefined }),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  } as unknown as HttpResponse['body'];
+}
+
+function retryAfter(header: string | undefined): number {
+  const seconds = Number(header);
+  return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, 60_000) : 0;
+}
+
+function asksSideBand(body: Uint8Array[]): boolean {
+  const head = Buffer.from(body[0] ?? new Uint8Array()).subarray(0, 600).toString('latin1');
+  return / side-band(-64k)?[\s]/.test(head.split('\n')[0] + '\n');
+}
+
+/** Throws PktLineError when a 200 answer does not end as the protocol says. */
+function checkComplete(request: HttpRequest, bytes: Buffer, sideBand: boolean): void {
+  const url = request.url;
+  if (request.method !== 'POST' && /\/info\/refs\?service=git-(upload|receive)-pack$/.test(url)) {
+    const service = url.endsWith('upload-pack') ? 'git-upload-pack' : 'git-receive-pack';
+    // Protocol v2 capability lists also end with a flush-pkt; v0/v1 lists are parsed strictly.
+    const { pkts } = readPktLines(bytes);
+    if (pkts.at(-1)?.type !== 'flush') throw new PktLineError('the ref advertisement does not end with a flush-pkt');
+    const v2 = pkts.some((p) => p.type === 'data' && p.payload.toString('latin1').startsWith('version 2'));
+    if (!v2) parseRefAdvertisement(bytes, service);
+  } else if (sideBand) {
+    // Complete: ends with a flush-pkt, or the server said why it stopped (ERR, or side band 3);
+    // isomorphic-git reports those.
+    const { pkts } = readPktLines(bytes);
+    const last = pkts.at(-1);
+    const explained = pkts.some((p) => p.type === 'data' && (p.payload[0] === 3 || p.payload.subarray(0, 4).toString('latin1') === 'ERR '));
+    if (last?.type !== 'flush' && !explained) throw new PktLineError('the fetch answer does not end with a flush-pkt');
+  }
 }
 
 /**
@@ -124,10 +295,9 @@ export function createTransport(options: TransportOptions): Transport {
  *   repository) arrive in one fetch; isomorphic-git's fetch asks for one ref only. Over smart
  *   HTTP, git and GitHub accept any commit reachable from a ref in a want.
  */
-// isomorphic-git types the body as an async iterator; fetch passes an array of one buffer.
-export function rewriteUploadPackRequest(body: unknown, extraWants: readonly Oid[]): unknown {
-  if (!Array.isArray(body)) return body;
-  const bytes = Buffer.concat(body.map((chunk: Uint8Array) => Buffer.from(chunk)));
+export function rewriteUploadPackRequest(body: Uint8Array[] | undefined, extraWants: readonly Oid[]): Uint8Array[] | undefined {
+  if (!body) return body;
+  const bytes = Buffer.concat(body.map((chunk) => Buffer.from(chunk)));
   const length = Number.parseInt(bytes.subarray(0, 4).toString('latin1'), 16);
   if (!Number.isFinite(length) || length < 5 || length > bytes.length) return [bytes];
   const line = bytes.subarray(4, length).toString('latin1');

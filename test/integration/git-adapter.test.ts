@@ -278,7 +278,7 @@ describe('errors at the edge', () => {
     const closed = await startGitServer();
     const deadUrl = `${closed.url}/tools.git`;
     await closed.stop();
-    const port = adapter(await tempDir(), { nativeGit: true });
+    const port = adapter(await tempDir(), { nativeGit: true, retries: 1, retryDelayMs: 10 });
     const error = await caught(port.listRemoteRefs(deadUrl));
     expect(error.code).toBe('E_NETWORK');
     expect(error.message).toContain(deadUrl);

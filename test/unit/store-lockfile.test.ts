@@ -179,7 +179,7 @@ components:
 describe('forge.lock.yaml validation names file, line, component and field', () => {
   const good = serializeLockfile(sampleLock());
   const cases: [string, string, string, string, RegExp][] = [
-    ['repository', 'github.com/company/crm-tools', 'ssh://github.com/company/crm-tools', 'salesforce-lookup', /ssh/],
+    ['repository', 'github.com/company/crm-tools', 'git://github.com/company/crm-tools', 'salesforce-lookup', /'git' scheme/],
     ['path', 'path: components/tools/salesforce-lookup', 'path: ../../etc', 'salesforce-lookup', /outside the repository/],
     ['dest', 'dest: vendor/email-composer', 'dest: /abs', 'email-composer', /absolute/],
     ['commit', 'a1b2c3d4e5f6789012345678901234567890abcd', 'a1b2c3d', 'salesforce-lookup', /40-hex commit/],

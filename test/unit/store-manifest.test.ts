@@ -88,9 +88,9 @@ describe('every bad forge.yaml gives exit 2 naming file:line, component and fiel
     { name: 'path escaping with ..', text: component('repository: github.com/o/r\npath: ../../etc\nversion: ^1.0.0'), line: 4, field: 'path', component: 'lookup', says: /outside the repository/, code: 'E_PATH_ESCAPES' },
     { name: 'absolute dest', text: component('repository: github.com/o/r\ndest: /etc/x\nversion: ^1.0.0'), line: 4, field: 'dest', component: 'lookup', says: /absolute/, code: 'E_PATH_ESCAPES' },
     { name: 'unknown field typo', text: component('repository: github.com/o/r\nverison: ^1.0.0\nversion: ^1.0.0'), line: 4, field: 'verison', component: 'lookup', says: /did you mean 'version'/ },
-    { name: 'ssh scheme', text: component('repository: ssh://git@github.com/o/r\nversion: ^1.0.0'), line: 3, field: 'repository', component: 'lookup', says: /ssh/, code: 'E_BAD_REPOSITORY' },
-    { name: 'file scheme', text: component('repository: file:///tmp/repo\nversion: ^1.0.0'), line: 3, field: 'repository', component: 'lookup', says: /file/, code: 'E_BAD_REPOSITORY' },
-    { name: 'scp-like address', text: component('repository: git@github.com:o/r.git\nversion: ^1.0.0'), line: 3, field: 'repository', component: 'lookup', says: /SSH/, code: 'E_BAD_REPOSITORY' },
+    { name: 'git scheme', text: component('repository: git://github.com/o/r\nversion: ^1.0.0'), line: 3, field: 'repository', component: 'lookup', says: /'git' scheme/, code: 'E_BAD_REPOSITORY' },
+    { name: 'file URL on another host', text: component('repository: file://server/tmp/repo\nversion: ^1.0.0'), line: 3, field: 'repository', component: 'lookup', says: /this machine/, code: 'E_BAD_REPOSITORY' },
+    { name: 'ssh with a password', text: component('repository: ssh://git:pw@github.com/o/r.git\nversion: ^1.0.0'), line: 3, field: 'repository', component: 'lookup', says: /password/, code: 'E_BAD_REPOSITORY' },
     { name: 'credentials in URL', text: component('repository: https://user:pw@github.com/o/r\nversion: ^1.0.0'), line: 3, field: 'repository', component: 'lookup', says: /credentials.*GH_TOKEN/, code: 'E_BAD_REPOSITORY' },
     { name: 'duplicate names', text: component('repository: github.com/o/r\nversion: ^1.0.0') + '  lookup:\n    repository: github.com/o/r\n    version: ^2.0.0\n', line: 5, field: null, component: 'lookup', says: /defined twice; the first is at line 2/, code: 'E_DUPLICATE_COMPONENT' },
     { name: 'version and ref together', text: component('repository: github.com/o/r\nversion: ^1.0.0\nref: main'), line: 5, field: 'ref', component: 'lookup', says: /exactly one of version, ref or commit/ },
@@ -122,7 +122,7 @@ describe('every bad forge.yaml gives exit 2 naming file:line, component and fiel
   it('lists every problem at once, in line order', async () => {
     const error = await readError(`components:
   a:
-    repository: ssh://x/y/z
+    repository: git://x/y/z
     version: nope
   b:
     repository: github.com/o/r
