@@ -320,17 +320,22 @@ describe('forge sync push, odd cases', () => {
     expect(out.stderr).toMatch(/GH_TOKEN|gh auth login/);
   });
 
-  it('an API where every third request fails: push --create-fork --create-pr still succeeds', async () => {
+  it('a server where every third request fails (API and Git alike): push --create-fork --create-pr still succeeds', async () => {
     const cwd = await workspace();
     await editButton(cwd);
     await writeFile(join(cwd, PATH, 'faults.txt'), 'survived\n');
     hub.github.failEvery(3);
+    hub.git.setFaults({ failEvery: 3 });
+    // A push is two Git requests (the ref advertisement, then the pack): after this one, the pack is the third.
+    await git(['ls-remote', hub.address('acme/tools')]);
     try {
       const r = await run(cwd, ['sync', 'push', 'button', '--create-fork', '--create-pr', '--branch', 'faulty', '--json'], hub.env(OCTOCAT));
       expect(r.code, r.stderr).toBe(0);
       expect(r.json().pullRequest.action).toBe('created');
+      expect(hub.git.faultsInjected).toBeGreaterThan(0);
     } finally {
       hub.github.failEvery(null);
+      hub.git.setFaults(undefined);
     }
     await expectPushed(hub.github.gitDir('octocat/tools'), 'faulty', cwd);
     expect(hub.problems.splice(0)).toEqual([]);

@@ -145,13 +145,18 @@ describe('forge fork sync', () => {
     expect(hub.problems.splice(0)).toEqual([]);
   });
 
-  it('an API where every third request fails: fork sync still succeeds', async () => {
+  it('an API where every third request fails: fork sync --all still succeeds (fork sync is API calls only)', async () => {
     await commitToRepo(hub.git.root, 'acme/tools', { files: { 'README.md': 'tools 5\n' } });
+    // The widgets fork's conflict is settled by hand first (as its owner would), so --all can succeed.
+    const widgets = hub.github.gitDir('octocat/widgets');
+    await git(['update-ref', 'refs/heads/main', await gitRevParse(hub.github.gitDir('acme/widgets'), 'main')], { cwd: widgets }).catch(async () => {
+      await git(['fetch', '-q', hub.github.gitDir('acme/widgets'), '+refs/heads/main:refs/heads/main'], { cwd: widgets });
+    });
     hub.github.failEvery(3);
     try {
-      const r = await run(['fork', 'sync', 'octocat/tools']);
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toContain('fast-forwarded');
+      const r = await run(['fork', 'sync', '--all']);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/octocat\/tools \(fork of acme\/tools, main\): \d+ commits? behind, fast-forwarded/);
     } finally {
       hub.github.failEvery(null);
     }
