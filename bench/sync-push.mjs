@@ -11,7 +11,8 @@
 // Fixture: one upstream with components/big (1,000 files of ~2 KB) and 2,000 other files, tag
 // v1.0.0, served by bench/git-server.mjs in its own process; a workspace that added the
 // component, then changed 50 files, added 5 and deleted 5. Each run pushes to a new branch.
-// Also timed: forge with FORGE_NATIVE_GIT=0 (isomorphic-git only, the fallback).
+// Also timed: forge with FORGE_NATIVE_GIT=0 (isomorphic-git only, the fallback), and where the
+// command's time goes: start-up (forge --version) and the push engine in a warm process.
 
 import { spawn } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -114,10 +115,25 @@ export async function syncPushRow({ runs = Math.max(1, Number.parseInt(process.e
       return ms;
     };
 
+    // Where the command's time goes: start-up (forge --version), and the engine's push inside one
+    // warm process (scan, commit, push, records), without start-up and module loading.
+    const versionRun = async () => (await run(process.execPath, [forgeBin, '--version'], { cwd: ws, env: forgeEnv })).ms;
+    const { buildContext } = await import(resolve(here, '..', 'dist', 'context.js'));
+    const { push } = await import(resolve(here, '..', 'dist', 'sync', 'push.js'));
+    const engineRun = async (n) => {
+      const ctx = await buildContext({ root: ws, env: { ...baseEnv, ...forgeEnv }, reporter: { emit() {} } });
+      const started = performance.now();
+      await push(ctx, { component: 'big', branch: `forge-engine-${n}`, createFork: false, createPr: false, draft: false, force: false, dryRun: false });
+      return performance.now() - started;
+    };
+    await engineRun('warmup');
+
     const variants = [
       ['native git', nativeRun],
       ['forge', forgeRun('native', {})],
       ['forge, isomorphic-git only', forgeRun('iso', { FORGE_NATIVE_GIT: '0' })],
+      ['forge --version', versionRun],
+      ['push engine in a warm process', engineRun],
     ];
     const results = new Map(variants.map(([label]) => [label, []]));
     for (let n = 0; n < runs; n++) for (const [label, fn] of variants) results.get(label).push(await fn(n));
@@ -134,14 +150,18 @@ export async function syncPushRow({ runs = Math.max(1, Number.parseInt(process.e
     const native = median(results.get('native git'));
     const forge = median(results.get('forge'));
     const fallback = median(results.get('forge, isomorphic-git only'));
-    log(`sync push of a ${FILES}-file component (50 changed, 5 added, 5 deleted; ${runs} runs, median): forge ${forge.toFixed(0)} ms, isomorphic-git only ${fallback.toFixed(0)} ms, native git ${native.toFixed(0)} ms`);
+    const startup = median(results.get('forge --version'));
+    const engine = median(results.get('push engine in a warm process'));
+    log(
+      `sync push of a ${FILES}-file component (50 changed, 5 added, 5 deleted; ${runs} runs, median): forge ${forge.toFixed(0)} ms (start-up ${startup.toFixed(0)} ms, the push itself ${engine.toFixed(0)} ms in a warm process), isomorphic-git only ${fallback.toFixed(0)} ms, native git ${native.toFixed(0)} ms`,
+    );
     return {
       name: `sync push (${FILES}-file component)`,
       forge,
       native,
       target: 1.5,
       nativeLabel: 'read-tree + add -A + write-tree + commit-tree + push',
-      extra: { isomorphicGitOnly: fallback },
+      extra: { isomorphicGitOnly: fallback, startup, engine },
     };
   } finally {
     server.stdin.end();
@@ -157,4 +177,6 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   console.log(`  native git (${row.nativeLabel})  ${row.native.toFixed(0).padStart(6)} ms`);
   console.log(`  forge sync push                                               ${row.forge.toFixed(0).padStart(6)} ms  ${ratio(row.forge)}  (target <= ${row.target}x: ${row.forge / row.native <= row.target ? 'met' : 'NOT met'})`);
   console.log(`  forge sync push, isomorphic-git only                          ${row.extra.isomorphicGitOnly.toFixed(0).padStart(6)} ms  ${ratio(row.extra.isomorphicGitOnly)}`);
+  console.log(`  where forge's time goes: start-up (forge --version)           ${row.extra.startup.toFixed(0).padStart(6)} ms`);
+  console.log(`                           the push engine in a warm process    ${row.extra.engine.toFixed(0).padStart(6)} ms  ${ratio(row.extra.engine)}`);
 }

@@ -19,7 +19,7 @@ import { structuredChanges } from '../merge/index.js';
 import type { EngineContext } from './engine-context.js';
 import { lockedSnapshot, readLocalFile } from './pull-plan.js';
 import { ensure } from './resolution.js';
-import { diffSnapshots, type ChangeKind } from './snapshot.js';
+import { diffSnapshots, type ChangeKind, type PathChange } from './snapshot.js';
 import { newId, recordState } from './transaction.js';
 
 export interface PushOptions {
@@ -145,13 +145,7 @@ export async function push(ctx: EngineContext, options: PushOptions): Promise<Pu
     return result;
   }
 
-  const identity = await identityFor(ctx, now);
-  const changes: TreeChange[] = [];
-  for (const d of diff) {
-    const path = `${entry.path}/${d.path}`;
-    if (d.after === null) changes.push({ action: 'delete', path });
-    else changes.push({ action: 'write', path, mode: d.after.mode, content: await readLocalFile(ctx, entry.dest, d.path) });
-  }
+  const [identity, changes] = await Promise.all([identityFor(ctx, now), treeChanges(ctx, entry, diff)]);
   const git = ctx.git();
   const made = await git.createCommit(url, {
     parent: entry.commit,
@@ -232,6 +226,22 @@ export async function push(ctx: EngineContext, options: PushOptions): Promise<Pu
     },
   ]);
   return result;
+}
+
+/** The changes to the upstream tree: the component's files as they are here, at `path` upstream. Read several at a time. */
+async function treeChanges(ctx: EngineContext, entry: LockEntry, diff: PathChange[]): Promise<TreeChange[]> {
+  const changes: TreeChange[] = new Array(diff.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < diff.length) {
+      const i = next++;
+      const d = diff[i]!;
+      const path = `${entry.path}/${d.path}`;
+      changes[i] = d.after === null ? { action: 'delete', path } : { action: 'write', path, mode: d.after.mode, content: await readLocalFile(ctx, entry.dest, d.path) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(16, diff.length) }, worker));
+  return changes;
 }
 
 interface TargetPlan {
