@@ -83,7 +83,7 @@ export function getViewer(api: Api, host: string): Promise<string | null> {
   let known = perHost.get(host);
   if (!known) {
     known = api
-      .attempt(host, `asking ${host} who the token belongs to`, (c) => c.rest.users.getAuthenticated(), [403])
+      .attempt(host, `finding your account on ${host}`, (c) => c.rest.users.getAuthenticated(), [403])
       .then((result) => (result.ok ? result.value.data.login : null));
     perHost.set(host, known);
   }

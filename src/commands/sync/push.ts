@@ -65,7 +65,9 @@ export default class Push extends ForgeCommand {
       if (r.forkCreated) this.say(`${this.c('green', '✓')} Created your fork ${r.target?.name}`);
       this.say(`${this.c('green', '✓')} Pushed ${r.files.length} changed file(s) of ${r.component} to ${where}, branch ${r.branch} (${r.commit?.slice(0, 7)}, on ${against})`);
     }
-    for (const f of r.files) this.say(`  ${f.kind === 'mode' ? 'mode changed' : f.kind}: ${f.file}`);
+    const shown = r.files.length > 25 ? r.files.slice(0, 20) : r.files;
+    for (const f of shown) this.say(`  ${f.kind === 'mode' ? 'mode changed' : f.kind}: ${f.file}`);
+    if (shown.length < r.files.length) this.say(`  … and ${r.files.length - shown.length} more (all of them under --json)`);
     const pr = r.pullRequest;
     if (pr) {
       if (pr.action === 'would-create') this.say(`Would open a ${pr.draft ? 'draft ' : ''}pull request.`);
