@@ -78,6 +78,15 @@ describe('forge fork list', () => {
   });
 });
 
+describe('forge fork list without a token', () => {
+  it('exit 4, saying how to give forge one', async () => {
+    const r = await forge(['fork', 'list'], { cwd, env: { FORGE_CACHE_DIR: cache, ...hub.env() } });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('needs a token for finding your account');
+    expect(r.stderr).toMatch(/GH_TOKEN.*gh auth login/);
+  });
+});
+
 describe('forge fork sync', () => {
   it('needs a fork or --all (exit 2), and names an unknown fork', async () => {
     const none = await run(['fork', 'sync']);
