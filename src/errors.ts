@@ -56,6 +56,7 @@ export type ErrorCode =
   | 'E_NOT_INTERACTIVE'
   | 'E_STATE_INVALID'
   | 'E_FILESYSTEM'
+  | 'E_INTERRUPTED'
   | 'E_DOWNGRADE'
   | 'E_GITHUB'
   | 'E_PR_EXISTS'

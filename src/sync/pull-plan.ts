@@ -75,6 +75,12 @@ export interface PullOptions {
   manifest?: Manifest;
   /** Only these names may be unlocked (add: the new one); default: the names pulled. */
   unlock?: Set<string> | 'all';
+  /**
+   * Let the resolution move a locked component to a lower version when the graph demands it
+   * (forge add of a component whose dependencies only an older version accepts; the plan shows
+   * it). A pull never does: a move down there is refused unless --to asks for it.
+   */
+  allowDowngrade?: boolean;
 }
 
 export async function planPull(ctx: EngineContext, options: PullOptions): Promise<PullPlan> {
@@ -119,7 +125,7 @@ export async function planPull(ctx: EngineContext, options: PullOptions): Promis
       selected = selection(options, manifest, lock, resolution);
     }
   }
-  guardDowngrades(manifest, lock, resolution, to?.name);
+  if (!options.allowDowngrade) guardDowngrades(manifest, lock, resolution, to?.name);
 
   const now = isoSeconds(ctx.clock.now());
   const fetchedRepos = new Set<string>();
@@ -346,6 +352,7 @@ async function planComponent(
     return { name: c.name, dest: c.dest, action: 'no-op', from: old, to: old, localChanges: [], changes: [], merged: [], conflicts: [], conflictBlobs: new Map(), local: { tree: old?.tree ?? EMPTY_TREE, files: [] }, target: null };
   }
   const target: Snapshot = await git.readSnapshot(c.url, c.commit, c.path);
+  checkUpstreamNames(c, target);
   const to = entryFor(target.tree, now);
   const local = await ctx.worktree.scan(c.dest);
   const base: Snapshot | null = old ? await lockedSnapshot(ctx, old) : null;
@@ -420,6 +427,22 @@ async function planComponent(
       plan.action = merged.conflicts.length > 0 ? 'conflict' : strategy === 'rebase' ? 'rebase' : 'merge';
       return plan;
     }
+  }
+}
+
+/**
+ * Whatever the git adapter let through, forge installs no file whose name could climb out of the
+ * component folder or write into git's own (`..`, `.git`, backslashes on systems that read them
+ * as separators).
+ */
+function checkUpstreamNames(c: ResolvedComponent, target: Snapshot): void {
+  for (const file of target.files) {
+    const bad = file.path.split('/').find((s) => s === '' || s === '.' || s === '..' || s.toLowerCase() === '.git' || s.includes('\\') || s.includes('\0'));
+    if (bad === undefined) continue;
+    throw new ForgeError('E_COMPONENT_INVALID', `${c.repository} ${c.path} at ${c.version ?? c.commit.slice(0, 12)} holds ${JSON.stringify(file.path)}; forge refuses names that could write outside the component or into git's own folder.`, {
+      hint: 'Ask upstream to rename it; forge cannot install this version.',
+      data: { component: c.name, repository: c.repository, path: file.path },
+    });
   }
 }
 

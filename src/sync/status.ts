@@ -8,7 +8,7 @@ import { ForgeError, isForgeError } from '../errors.js';
 import type { EngineContext } from './engine-context.js';
 import type { ComponentSpec, LockEntry, Lockfile, Manifest, Selector, Snapshot, Status } from '../core/model.js';
 import type { PullRequestRecord } from '../core/ports.js';
-import { RemoteView, ensure, lockMatchesSpec, resolveGraph, selectorOfLock, type PullTarget } from './resolution.js';
+import { RemoteView, lockMatchesSpec, resolveGraph, selectorOfLock, type PullTarget } from './resolution.js';
 import { baseName, repositoryId, repositoryUrl } from '../core/repository.js';
 import { diffSnapshots, type PathChange } from './snapshot.js';
 import { refreshPullRequests } from './push.js';
@@ -222,21 +222,17 @@ function sameKind(selector: Selector, entry: LockEntry): boolean {
 /**
  * The lock's `tree` must be the upstream tree at the locked commit. A lock edited together with
  * the files it protects looks pristine offline; online, the upstream tree says otherwise, and the
- * local changes are what differs from upstream.
+ * local changes are what differs from upstream. Status checks what the object cache already
+ * holds (it fetches nothing when nothing moved); `forge verify` fetches whatever it needs.
  */
 async function checkLockedTree(ctx: EngineContext, entry: LockEntry, local: Snapshot, result: ComponentStatus, detailed: boolean): Promise<void> {
-  const upstream = await upstreamSnapshot(ctx, entry);
+  if (!(await ctx.git().hasCommit(repositoryUrl(entry.repository), entry.commit))) return;
+  const upstream = await ctx.git().readSnapshot(repositoryUrl(entry.repository), entry.commit, entry.path);
   if (upstream.tree === entry.tree) return;
   result.problems.push(`forge.lock.yaml says tree ${entry.tree.slice(0, 12)} for ${entry.name}, but upstream's tree at ${entry.commit.slice(0, 12)} is ${upstream.tree.slice(0, 12)} (was the lock edited?)`);
   const changes = diffSnapshots(upstream, local);
   result.localChanges = changes.map((c) => c.path);
   if (detailed) result.changes = changes.map((c) => ({ file: c.path, kind: c.kind }));
-}
-
-/** The upstream files at a locked commit, fetched when the cache does not have them. */
-export async function upstreamSnapshot(ctx: EngineContext, entry: LockEntry): Promise<Snapshot> {
-  await ensure(ctx, entry.repository, [{ commit: entry.commit, ...(entry.ref ? { ref: entry.ref } : {}) }]);
-  return ctx.git().readSnapshot(repositoryUrl(entry.repository), entry.commit, entry.path);
 }
 
 /** Failures of resolution itself (ranges, cycles, missing components); anything else (network, auth) is thrown. */
