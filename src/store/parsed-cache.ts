@@ -37,6 +37,9 @@ interface CacheFile {
 
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 
+/** Reads remembered in memory until forge writes into .forge/parsed/ in this process: by file. */
+const waiting = new Map<string, () => void>();
+
 /** A cache kept in `file` (e.g. .forge/parsed/forge.lock.yaml.json); null keeps it in memory only. */
 export function createParsedCache<T>(file: string | null): ParsedCache<T> {
   /** The last entry read or written, as JSON (each get() returns a fresh copy). */
@@ -66,16 +69,30 @@ export function createParsedCache<T>(file: string | null): ParsedCache<T> {
       const unchanged = known !== null && known.sha1 === entry.sha1 && known.canonical === canonical && known.json === entry.json;
       known = entry;
       if (unchanged || file === null) return;
+      const target = file;
+      const write = () => {
+        const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+        try {
+          mkdirSync(dirname(target), { recursive: true });
+          writeFileSync(temp, `{"version":${VERSION},"sha1":"${entry.sha1}","canonical":${canonical},"value":${entry.json}}`);
+          renameSync(temp, target);
+        } catch {
+          rmSync(temp, { force: true });
+        }
+      };
       // A read never makes .forge/parsed/ (a command that fails on bad input leaves .forge/ as it
-      // was); forge's own writes do, and reads keep it current from then on.
-      if (!canonical && !existsSync(dirname(file))) return;
-      const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-      try {
-        mkdirSync(dirname(file), { recursive: true });
-        writeFileSync(temp, `{"version":${VERSION},"sha1":"${entry.sha1}","canonical":${canonical},"value":${entry.json}}`);
-        renameSync(temp, file);
-      } catch {
-        rmSync(temp, { force: true });
+      // was); forge's own writes do, and then what this process read goes there too (a cold
+      // pull read forge.yaml before it wrote the lock).
+      waiting.delete(target);
+      if (!canonical && !existsSync(dirname(target))) {
+        waiting.set(target, write);
+        return;
+      }
+      write();
+      for (const [other, pending] of [...waiting]) {
+        if (dirname(other) !== dirname(target)) continue;
+        waiting.delete(other);
+        pending();
       }
     },
   };

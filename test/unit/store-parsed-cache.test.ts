@@ -126,9 +126,14 @@ describe('the parsed manifest', () => {
     await writeFile(join(root, 'forge.yaml'), MANIFEST);
     await createManifestStore(root, manifestCache()).read();
     await expect(readdir(join(root, '.forge'))).rejects.toThrow();
+    // As a cold pull does: forge.yaml read first, the lock written after; both are kept then.
+    const manifests = createManifestStore(root, manifestCache());
+    await manifests.read();
     await createLockStore(root, lockCache()).write(lock('1.0.0'));
-    await createManifestStore(root, manifestCache()).read();
     expect((await readdir(join(root, '.forge/parsed'))).sort()).toEqual(['forge.lock.yaml.json', 'forge.yaml.json']);
+    const planted = join(root, '.forge/parsed/forge.yaml.json');
+    await writeFile(planted, (await readFile(planted, 'utf8')).replace('"range":"^1.0.0"', '"range":"^9.0.0"'));
+    expect((await createManifestStore(root, manifestCache()).read()).components[0]!.selector).toEqual({ kind: 'version', range: '^9.0.0' });
   });
 });
 
