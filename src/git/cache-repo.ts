@@ -11,14 +11,14 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import * as git from 'isomorphic-git';
+import { dirname, join } from 'node:path';
 import { ForgeError } from '../errors.js';
 import type { Want } from '../core/ports.js';
 import type { Oid } from '../core/model.js';
 import { parseRepository, type RepositoryAddress } from '../core/repository.js';
 import { displayRepository, isMissingObject } from './git-errors.js';
 import type { ObjectReader } from './cat-file.js';
+import { isoGit } from './iso-git.js';
 
 export interface CacheRepo {
   url: string;
@@ -77,6 +77,7 @@ export function createCacheRepos(cacheDir: string): CacheRepos {
 
 async function ready(repo: CacheRepo): Promise<void> {
   repo.ready ??= (async () => {
+    const git = await isoGit();
     if (!fs.existsSync(join(repo.gitdir, 'config'))) {
       await fs.promises.mkdir(repo.gitdir, { recursive: true });
       await git.init({ fs, gitdir: repo.gitdir, bare: true, defaultBranch: 'main' });
@@ -111,6 +112,7 @@ export async function hasCommitIn(repo: CacheRepo, commit: Oid): Promise<boolean
   const native = /^[0-9a-f]{40,64}$/.test(commit) ? await repo.objects?.has(`${commit}^{commit}^{tree}`) : null;
   if (native === true || native === false) return native;
   try {
+    const git = await isoGit();
     const { commit: parsed } = await git.readCommit({ fs, gitdir: repo.gitdir, oid: commit, cache: repo.cache });
     await git.readTree({ fs, gitdir: repo.gitdir, oid: parsed.tree, cache: repo.cache });
     return true;
@@ -134,4 +136,13 @@ export async function isEmptyCache(repo: CacheRepo): Promise<boolean> {
 export async function isShallow(repo: CacheRepo): Promise<boolean> {
   const text = await fs.promises.readFile(join(repo.gitdir, 'shallow'), 'utf8').catch(() => '');
   return text.trim() !== '';
+}
+
+/** Points `ref` (e.g. refs/forge/last) at `oid`, as a loose ref written whole (what isomorphic-git's writeRef writes). */
+export async function setRef(repo: CacheRepo, ref: string, oid: Oid): Promise<void> {
+  const path = join(repo.gitdir, ...ref.split('/'));
+  await fs.promises.mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.tmp`;
+  await fs.promises.writeFile(temp, `${oid}\n`);
+  await fs.promises.rename(temp, path);
 }

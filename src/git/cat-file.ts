@@ -16,11 +16,21 @@ export interface ObjectReader {
   has(name: string): Promise<boolean | null>;
   /** The content of object `oid`, null when missing or when git cannot say. */
   contents(oid: string): Promise<Buffer | null>;
+  /** The object `name` names (any revision syntax, e.g. OID^{commit}): its id, type and content; null when missing or when git cannot say. */
+  read(name: string): Promise<GitObject | null>;
 }
+
+export interface GitObject {
+  oid: string;
+  type: string;
+  content: Buffer;
+}
+
+type Answer = { present: false } | { present: true; oid: string; type: string; content: Buffer | null };
 
 interface Question {
   kind: 'info' | 'contents';
-  resolve(answer: { present: boolean; content: Buffer | null } | null): void;
+  resolve(answer: Answer | null): void;
 }
 
 const readers = new Set<ChildProcessByStdio<Writable, Readable, null>>();
@@ -50,23 +60,24 @@ export function createObjectReader(gitdir: string): ObjectReader {
       if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
         buffered = buffered.subarray(nl + 1);
         waiting.shift();
-        q.resolve({ present: false, content: null });
+        q.resolve({ present: false });
         continue;
       }
-      const match = /^[0-9a-f]{40,64} \S+ (\d+)$/.exec(header);
+      const match = /^([0-9a-f]{40,64}) (\S+) (\d+)$/.exec(header);
       if (!match) return fail();
+      const [, oid, type] = match as unknown as [string, string, string];
       if (q.kind === 'info') {
         buffered = buffered.subarray(nl + 1);
         waiting.shift();
-        q.resolve({ present: true, content: null });
+        q.resolve({ present: true, oid, type, content: null });
         continue;
       }
-      const size = Number(match[1]);
+      const size = Number(match[3]);
       if (buffered.length < nl + 1 + size + 1) return; // the rest of the content is on its way
       const content = Buffer.from(buffered.subarray(nl + 1, nl + 1 + size));
       buffered = buffered.subarray(nl + 1 + size + 1);
       waiting.shift();
-      q.resolve({ present: true, content });
+      q.resolve({ present: true, oid, type, content });
     }
     if (waiting.length === 0 && child) {
       child.unref();
@@ -91,7 +102,7 @@ export function createObjectReader(gitdir: string): ObjectReader {
   };
 
   const ask = (kind: Question['kind'], name: string) =>
-    new Promise<{ present: boolean; content: Buffer | null } | null>((resolve) => {
+    new Promise<Answer | null>((resolve) => {
       if (dead || /[\n\r]/.test(name)) return resolve(null);
       child ??= start();
       child.ref();
@@ -107,7 +118,11 @@ export function createObjectReader(gitdir: string): ObjectReader {
     },
     async contents(oid) {
       const answer = await ask('contents', oid);
-      return answer?.content ?? null;
+      return answer?.present ? answer.content : null;
+    },
+    async read(name) {
+      const answer = await ask('contents', name);
+      return answer?.present && answer.content ? { oid: answer.oid, type: answer.type, content: answer.content } : null;
     },
   };
 }

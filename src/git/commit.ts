@@ -5,13 +5,13 @@
 // one); isomorphic-git is the complete fallback. Both give the same ids.
 
 import fs from 'node:fs';
-import * as git from 'isomorphic-git';
 import { ForgeError } from '../errors.js';
 import type { CreateCommitInput, GitIdentity, TreeChange } from '../core/ports.js';
 import { EMPTY_TREE, type FileMode, type Oid } from '../core/model.js';
 import type { CacheRepo } from './cache-repo.js';
 import { nativeFastImport } from './native-git.js';
 import { readCommitIn, readTreeIn } from './read.js';
+import { isoGit } from './iso-git.js';
 
 /** Where createCommit's native path leaves its last commit (so it stays referenced). */
 const CREATED_REF = 'refs/forge/created';
@@ -32,7 +32,7 @@ export async function createCommit(repo: CacheRepo, input: CreateCommitInput, us
     if (native) return native;
   }
   const tree = (await writeFolder(repo, parent.tree, root)) ?? (await writeEmptyTree(repo));
-  const commit = await git.writeCommit({
+  const commit = await (await isoGit()).writeCommit({
     fs,
     gitdir: repo.gitdir,
     commit: { message, tree, parent: [input.parent], author: { ...author }, committer: { ...committer } },
@@ -117,7 +117,7 @@ async function writeFolder(repo: CacheRepo, base: Oid | null, folder: Folder): P
         return;
       }
       if (change.kind === 'write') {
-        const oid = await git.writeBlob({ fs, gitdir: repo.gitdir, blob: change.content });
+        const oid = await (await isoGit()).writeBlob({ fs, gitdir: repo.gitdir, blob: change.content });
         if (existing?.oid === oid && existing.mode === change.mode) return;
         entries.set(name, { mode: change.mode, path: name, oid, type: 'blob' });
         changed = true;
@@ -132,11 +132,11 @@ async function writeFolder(repo: CacheRepo, base: Oid | null, folder: Folder): P
   );
   if (!changed) return base;
   if (entries.size === 0) return null;
-  return git.writeTree({ fs, gitdir: repo.gitdir, tree: [...entries.values()] });
+  return (await isoGit()).writeTree({ fs, gitdir: repo.gitdir, tree: [...entries.values()] });
 }
 
 async function writeEmptyTree(repo: CacheRepo): Promise<Oid> {
-  const oid = await git.writeTree({ fs, gitdir: repo.gitdir, tree: [] });
+  const oid = await (await isoGit()).writeTree({ fs, gitdir: repo.gitdir, tree: [] });
   if (oid !== EMPTY_TREE) throw new ForgeError('E_INTERNAL', `The empty tree came out as ${oid}.`);
   return oid;
 }

@@ -23,7 +23,7 @@ import { ForgeError } from '../errors.js';
 import type { FileEntry, Oid, Snapshot } from '../core/model.js';
 import { compareByPath } from '../core/paths.js';
 import type { CacheRepo } from './cache-repo.js';
-import { fileMode, readBlob, readSnapshot } from './read.js';
+import { fileMode, readBlob, readSnapshot, unsafeName } from './read.js';
 import { snapshotFromFiles } from './tree-hash.js';
 
 /** Unsets, for every path, each attribute that would make git change a file's bytes on checkout. */
@@ -93,16 +93,6 @@ async function isoExport(repo: CacheRepo, commit: Oid, path: string, into: strin
 
 /** One `git ls-tree -r -t` of a whole commit per repository and commit: every folder's snapshot comes from it. */
 const listings = new WeakMap<CacheRepo, Map<Oid, Promise<Map<string, { mode: string; type: string; oid: Oid }> | null>>>();
-
-/**
- * A name git's verify_path() refuses (isomorphic-git's tree reader applies the same rule and read.ts
- * names the entry): separators, "." and "..", and ".git" however NTFS or HFS+ would spell it.
- */
-function unsafeName(name: string): boolean {
-  const hfsClean = name.replace(/[\u200C-\u200F\u202A-\u202E\u206A-\u206F\uFEFF]/g, '');
-  const normalized = hfsClean.split(':')[0]!.toLowerCase().replace(/[. ]+$/, '');
-  return name.includes('\\') || hfsClean === '.' || hfsClean === '..' || normalized === '.git' || /^\.?git~[1-9]$/.test(normalized);
-}
 
 function listingOf(repo: CacheRepo, commit: Oid) {
   let byCommit = listings.get(repo);

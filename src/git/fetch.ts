@@ -9,17 +9,17 @@
 // see local.ts); ssh goes through native git only.
 
 import fs from 'node:fs';
-import * as git from 'isomorphic-git';
 import { ForgeError } from '../errors.js';
 import type { RemoteRef, RemoteRefs, Want } from '../core/ports.js';
 import type { Oid } from '../core/model.js';
 import { comparePaths } from '../core/paths.js';
-import { type CacheRepo, type CacheRepos, hasCommitIn, isEmptyCache, isShallow, LAST_REF, missingOf, serialized } from './cache-repo.js';
+import { type CacheRepo, type CacheRepos, hasCommitIn, isEmptyCache, isShallow, LAST_REF, missingOf, serialized, setRef } from './cache-repo.js';
 import { withCacheLock } from './cache-lock.js';
 import { translateRemoteError } from './git-errors.js';
 import { copyFromLocal, listLocalRefs } from './local.js';
 import { nativeFetch, nativeLsRemote, type NativeProgress } from './native-git.js';
 import type { Transport } from './transport.js';
+import { isoGit, type IsomorphicGit } from './iso-git.js';
 
 const INFINITE_DEPTH = 0x7fffffff;
 
@@ -42,7 +42,7 @@ export async function listRemoteRefs(ctx: FetchContext, repo: CacheRepo): Promis
   if (repo.address.kind === 'ssh') return listSshRefs(ctx, repo);
   let served;
   try {
-    served = await git.listServerRefs({
+    served = await (await isoGit()).listServerRefs({
       http: ctx.transport.http(repo),
       url: repo.url,
       headers: ctx.transport.headers(),
@@ -203,7 +203,7 @@ async function fetchWithoutHttp(ctx: FetchContext, repo: CacheRepo, wants: Want[
     missing = await missingOf(repo, missing);
   }
   const last = wants.at(-1);
-  if (last && (await hasCommitIn(repo, last.commit))) await git.writeRef({ fs, gitdir: repo.gitdir, ref: LAST_REF, value: last.commit, force: true });
+  if (last && (await hasCommitIn(repo, last.commit))) await setRef(repo, LAST_REF, last.commit);
   return { missing, goneRefs };
 }
 
@@ -283,12 +283,13 @@ async function nativeFirstFetch(ctx: FetchContext, repo: CacheRepo, wants: Want[
   ctx.transport.debug(`git fetch ${repo.url} (native, first transfer): ${result.code === 0 ? 'done' : `exit ${result.code}, isomorphic-git takes over`}`);
   if (result.code !== 0) return false;
   const last = wants.at(-1);
-  if (last && (await hasCommitIn(repo, last.commit))) await git.writeRef({ fs, gitdir: repo.gitdir, ref: LAST_REF, value: last.commit, force: true });
+  if (last && (await hasCommitIn(repo, last.commit))) await setRef(repo, LAST_REF, last.commit);
   return true;
 }
 
 /** isomorphic-git fetch of one ref (or commit id); `depth` 1 for shallow. */
 async function isoFetch(ctx: FetchContext, repo: CacheRepo, target: string, depth: number | undefined, commit?: Oid, extraWants: Oid[] = []): Promise<void> {
+  const git = await isoGit();
   const isNamedRef = target.startsWith('refs/heads/') || target.startsWith('refs/tags/');
   if (isNamedRef) {
     // isomorphic-git tells the server it "has" the local ref of the same name. Point it at the
@@ -298,7 +299,7 @@ async function isoFetch(ctx: FetchContext, repo: CacheRepo, target: string, dept
     if (!local && last) await git.writeRef({ fs, gitdir: repo.gitdir, ref: target, value: last, force: true });
   }
   repo.extraWants = extraWants;
-  let result: Awaited<ReturnType<typeof git.fetch>>;
+  let result: Awaited<ReturnType<IsomorphicGit['fetch']>>;
   try {
     result = await git.fetch({
       fs,

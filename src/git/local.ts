@@ -6,13 +6,13 @@
 
 import fs from 'node:fs';
 import { join } from 'node:path';
-import * as git from 'isomorphic-git';
 import { ForgeError } from '../errors.js';
 import type { RemoteRef, RemoteRefs, Want } from '../core/ports.js';
 import type { Oid } from '../core/model.js';
 import { comparePaths } from '../core/paths.js';
 import type { CacheRepo } from './cache-repo.js';
 import { isMissingObject } from './git-errors.js';
+import { isoGit } from './iso-git.js';
 
 /** The git folder of the local repository at `path` (bare, or a work tree's .git), or E_REPO_NOT_FOUND. */
 export async function localGitdir(repo: CacheRepo): Promise<string> {
@@ -37,6 +37,7 @@ export async function localGitdir(repo: CacheRepo): Promise<string> {
 /** `git ls-remote` of a local repository, read directly: heads, tags (peeled) and HEAD's target. */
 export async function listLocalRefs(repo: CacheRepo): Promise<RemoteRefs> {
   const gitdir = await localGitdir(repo);
+  const git = await isoGit();
   const refs: RemoteRef[] = [];
   for (const prefix of ['refs/heads', 'refs/tags']) {
     for (const name of await git.listRefs({ fs, gitdir, filepath: prefix })) {
@@ -58,6 +59,7 @@ export async function listLocalRefs(repo: CacheRepo): Promise<RemoteRefs> {
 
 /** An annotated tag's commit (through tags of tags); other objects as they are. */
 async function peel(gitdir: string, oid: Oid): Promise<Oid> {
+  const git = await isoGit();
   let current = oid;
   for (let i = 0; i < 10; i++) {
     const object = await git.readObject({ fs, gitdir, oid: current, format: 'parsed' }).catch(() => null);
@@ -70,6 +72,7 @@ async function peel(gitdir: string, oid: Oid): Promise<Oid> {
 /** Copies the wanted commits (with their trees; with `deep`, their history) into the cache. */
 export async function copyFromLocal(repo: CacheRepo, wants: Want[], deep: boolean): Promise<{ missing: Want[]; goneRefs: Set<string> }> {
   const source = await localGitdir(repo);
+  const git = await isoGit();
   const goneRefs = new Set<string>();
   const missing: Want[] = [];
   const present = new Set<Oid>();

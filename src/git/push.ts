@@ -16,7 +16,6 @@
 
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import * as git from 'isomorphic-git';
 import { ForgeError } from '../errors.js';
 import type { PushInput } from '../core/ports.js';
 import type { Oid } from '../core/model.js';
@@ -26,6 +25,7 @@ import { killGit, nativePackObjects, spawnGit, spawnWatched, sshOptions } from '
 import { FLUSH, parseRefAdvertisement, PktLineError, pktLine, readPktLines, type RefAdvertisement } from './pkt-line.js';
 import { readCommitIn, readTreeIn } from './read.js';
 import type { Transport } from './transport.js';
+import { isoGit } from './iso-git.js';
 
 const ZERO = '0'.repeat(40);
 
@@ -288,7 +288,7 @@ async function descendsFrom(repo: CacheRepo, commit: Oid, ancestor: Oid): Promis
     if (oid === ancestor) return true;
     if (seen.has(oid)) continue;
     seen.add(oid);
-    const parsed = await git.readCommit({ fs, gitdir: repo.gitdir, oid, cache: repo.cache }).catch(() => null);
+    const parsed = await readCommitIn(repo, oid).catch(() => null);
     if (parsed) queue.push(...parsed.commit.parent);
   }
   return false;
@@ -334,7 +334,7 @@ async function packObjects(ctx: PushContext, repo: CacheRepo, oids: Oid[]): Prom
     const pack = await nativePackObjects(repo.gitdir, oids).catch(() => null);
     if (pack) return pack;
   }
-  const { packfile } = await git.packObjects({ fs, gitdir: repo.gitdir, oids, cache: repo.cache });
+  const { packfile } = await (await isoGit()).packObjects({ fs, gitdir: repo.gitdir, oids, cache: repo.cache });
   return Buffer.from(packfile!);
 }
 

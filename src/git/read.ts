@@ -7,13 +7,13 @@
 // `tree` is exactly `git rev-parse COMMIT:PATH`.
 
 import fs from 'node:fs';
-import * as git from 'isomorphic-git';
 import { ForgeError } from '../errors.js';
 import type { CommitInfo } from '../core/ports.js';
 import type { FileEntry, FileMode, Oid, Snapshot } from '../core/model.js';
 import { compareByPath, comparePaths } from '../core/paths.js';
 import type { CacheRepo } from './cache-repo.js';
 import { isMissingObject } from './git-errors.js';
+import { isoGit } from './iso-git.js';
 import { nativeReadBlobs } from './native-git.js';
 import { snapshotFromFiles } from './tree-hash.js';
 
@@ -24,9 +24,34 @@ export function fileMode(mode: string): FileMode | null {
   return null;
 }
 
-export async function readCommitIn(repo: CacheRepo, commit: Oid) {
+/** Who made a commit, as isomorphic-git reads it (timezoneOffset: minutes west of UTC, so +0200 is -120). */
+export interface CommitPerson {
+  name: string;
+  email: string;
+  timestamp: number;
+  timezoneOffset: number;
+}
+
+/** A commit as isomorphic-git's readCommit gives it: `oid` is the commit's (a tag is peeled). */
+export interface ParsedCommit {
+  oid: Oid;
+  commit: { tree: Oid; parent: Oid[]; message: string; author: CommitPerson; committer: CommitPerson };
+}
+
+export interface TreeEntry {
+  mode: string;
+  path: string;
+  oid: Oid;
+  type: 'blob' | 'tree' | 'commit';
+}
+
+export async function readCommitIn(repo: CacheRepo, commit: Oid): Promise<ParsedCommit> {
+  // Native git first, when it is used (cat-file.ts); anything it cannot answer, isomorphic-git does.
+  const native = /^[0-9a-f]{40}$/.test(commit) ? await repo.objects?.read(`${commit}^{commit}`) : null;
+  const parsed = native?.type === 'commit' ? parseCommit(native.oid, native.content) : null;
+  if (parsed) return parsed;
   try {
-    return await git.readCommit({ fs, gitdir: repo.gitdir, oid: commit, cache: repo.cache });
+    return await (await isoGit()).readCommit({ fs, gitdir: repo.gitdir, oid: commit, cache: repo.cache });
   } catch (error) {
     if (isMissingObject(error)) {
       throw new ForgeError('E_COMMIT_NOT_FOUND', `Commit ${commit} of ${repo.repository} is not in the object cache.`, {
@@ -39,9 +64,13 @@ export async function readCommitIn(repo: CacheRepo, commit: Oid) {
   }
 }
 
-export async function readTreeIn(repo: CacheRepo, oid: Oid) {
+/** The entries of tree `oid` (in git's order when native git read them, in isomorphic-git's otherwise: callers sort). */
+export async function readTreeIn(repo: CacheRepo, oid: Oid): Promise<TreeEntry[]> {
+  const native = /^[0-9a-f]{40}$/.test(oid) ? await repo.objects?.read(oid) : null;
+  const parsed = native?.type === 'tree' ? parseTree(native.content) : null;
+  if (parsed) return parsed;
   try {
-    return (await git.readTree({ fs, gitdir: repo.gitdir, oid, cache: repo.cache })).tree;
+    return (await (await isoGit()).readTree({ fs, gitdir: repo.gitdir, oid, cache: repo.cache })).tree;
   } catch (error) {
     if ((error as { code?: string }).code === 'UnsafeFilepathError') {
       const name = (error as { data?: { filepath?: string } }).data?.filepath ?? '?';
@@ -111,7 +140,7 @@ export async function readBlob(repo: CacheRepo, oid: Oid): Promise<Uint8Array> {
   const native = await repo.objects?.contents(oid);
   if (native) return native;
   try {
-    return (await git.readBlob({ fs, gitdir: repo.gitdir, oid, cache: repo.cache })).blob;
+    return (await (await isoGit()).readBlob({ fs, gitdir: repo.gitdir, oid, cache: repo.cache })).blob;
   } catch (error) {
     throw new ForgeError('E_GIT', `File object ${oid} of ${repo.repository} is missing from the object cache.`, {
       hint: 'Run the command again online so forge can fetch it.',
@@ -164,4 +193,82 @@ export async function readCommit(repo: CacheRepo, commit: Oid): Promise<CommitIn
       timezoneOffset: parsed.author.timezoneOffset || 0, // no -0 for +0000
     },
   };
+}
+
+// --- objects native git read, parsed as isomorphic-git parses them ----------------------------
+
+/**
+ * A commit object's text as isomorphic-git's GitCommit reads it: `tree` first, the `parent` lines
+ * right after it, the first of any other header, the message with CRs and blank lines at both
+ * ends dropped and one newline at the end. Null for anything unusual: isomorphic-git reads it then.
+ */
+export function parseCommit(oid: Oid, content: Buffer): ParsedCommit | null {
+  const text = content.toString('utf8');
+  const end = text.indexOf('\n\n');
+  if (end < 0) return null;
+  const headers: string[] = [];
+  for (const line of text.slice(0, end).split('\n')) {
+    if (line.startsWith(' ') && headers.length > 0) headers[headers.length - 1] += `\n${line.slice(1)}`;
+    else headers.push(line);
+  }
+  const key = (h: string) => h.slice(0, h.indexOf(' '));
+  const value = (h: string) => h.slice(h.indexOf(' ') + 1);
+  if (headers.length === 0 || key(headers[0]!) !== 'tree') return null;
+  const tree = value(headers[0]!);
+  const parent: Oid[] = [];
+  let i = 1;
+  for (; i < headers.length && key(headers[i]!) === 'parent'; i++) parent.push(value(headers[i]!));
+  const others = new Map<string, string>();
+  for (; i < headers.length; i++) if (!others.has(key(headers[i]!))) others.set(key(headers[i]!), value(headers[i]!));
+  const author = parsePerson(others.get('author'));
+  const committer = parsePerson(others.get('committer'));
+  if (!author || !committer) return null;
+  const message = `${text.slice(end + 2).replace(/\r/g, '').replace(/^\n+/, '').replace(/\n+$/, '')}\n`;
+  return { oid, commit: { tree, parent, message, author, committer } };
+}
+
+function parsePerson(line: string | undefined): CommitPerson | null {
+  const match = line === undefined ? null : /^(.*) <(.*)> (.*) (.*)$/.exec(line);
+  const zone = match ? /(\+|-)(\d\d)(\d\d)/.exec(match[4]!) : null;
+  if (!match || !zone) return null;
+  // As isomorphic-git: -0000 gives -0 (so a rewrite can tell it from +0000).
+  const east = (zone[1] === '+' ? 1 : -1) * (Number(zone[2]) * 60 + Number(zone[3]));
+  return { name: match[1]!, email: match[2]!, timestamp: Number(match[3]), timezoneOffset: east === 0 ? east : -east };
+}
+
+/**
+ * A name git's verify_path() refuses (isomorphic-git's tree reader applies the same rule, and its
+ * error names the entry): separators, "." and "..", and ".git" however NTFS or HFS+ would spell it.
+ */
+export function unsafeName(name: string): boolean {
+  // Printable ASCII without a backslash, no "git" in it and not only dots: nothing below refuses it.
+  if (/^[\x20-\x5b\x5d-\x7e]*$/.test(name) && !/git/i.test(name) && !/^\.*$/.test(name)) return false;
+  const hfsClean = name.replace(/[\u200C-\u200F\u202A-\u202E\u206A-\u206F\uFEFF]/g, '');
+  const normalized = hfsClean.split(':')[0]!.toLowerCase().replace(/[. ]+$/, '');
+  return name.includes('\\') || hfsClean === '.' || hfsClean === '..' || normalized === '.git' || /^\.?git~[1-9]$/.test(normalized);
+}
+
+const TREE_TYPES: Record<string, TreeEntry['type']> = { '040000': 'tree', '100644': 'blob', '100755': 'blob', '120000': 'blob', '160000': 'commit' };
+
+/**
+ * A tree object's entries, as isomorphic-git's GitTree gives them (mode 40000 written 040000).
+ * Null for a mode isomorphic-git does not know or a name git refuses: isomorphic-git reads the
+ * tree then, and names the problem.
+ */
+export function parseTree(content: Buffer): TreeEntry[] | null {
+  const entries: TreeEntry[] = [];
+  let at = 0;
+  while (at < content.length) {
+    const space = content.indexOf(0x20, at);
+    const nul = content.indexOf(0, at);
+    if (space < 0 || nul < 0 || space > nul || nul + 21 > content.length) return null;
+    let mode = content.toString('latin1', at, space);
+    if (mode === '40000') mode = '040000';
+    const type = TREE_TYPES[mode];
+    const path = content.toString('utf8', space + 1, nul);
+    if (!type || path.includes('/') || unsafeName(path)) return null;
+    entries.push({ mode, path, oid: content.toString('hex', nul + 1, nul + 21), type });
+    at = nul + 21;
+  }
+  return entries;
 }

@@ -13,11 +13,11 @@
 // Posts to git-receive-pack are not retried here: a push that reached the server must not be sent
 // twice. push.ts looks at the branch again and decides.
 
-import * as git from 'isomorphic-git';
-import nodeHttp from 'isomorphic-git/http/node';
+import type nodeHttp from 'isomorphic-git/http/node';
 import type { Oid } from '../core/model.js';
 import type { ProgressEvent } from '../core/ports.js';
 import type { CacheRepo } from './cache-repo.js';
+import { isoGit, isoGitHttp } from './iso-git.js';
 import { parseRefAdvertisement, PktLineError, readPktLines } from './pkt-line.js';
 
 export interface GitRequestEvent {
@@ -132,7 +132,7 @@ export function createTransport(options: TransportOptions): Transport {
     arm();
     try {
       const signal = request.signal ? AbortSignal.any([request.signal as AbortSignal, controller.signal]) : controller.signal;
-      const response = await nodeHttp.request({ ...request, ...(body ? { body: [...body] as unknown as HttpRequest['body'] } : {}), signal });
+      const response = await (await isoGitHttp()).request({ ...request, ...(body ? { body: [...body] as unknown as HttpRequest['body'] } : {}), signal });
       const chunks: Buffer[] = [];
       let received = 0;
       if (response.body) {
@@ -218,7 +218,7 @@ export function createTransport(options: TransportOptions): Transport {
         },
         !request.url.endsWith('/git-receive-pack'),
       );
-      if (response.statusCode !== 200) throw new git.Errors.HttpError(response.statusCode, response.statusMessage, response.bytes.toString('utf8').slice(0, 500));
+      if (response.statusCode !== 200) throw new (await isoGit()).Errors.HttpError(response.statusCode, response.statusMessage, response.bytes.toString('utf8').slice(0, 500));
       return { headers: response.headers ?? {}, body: response.bytes };
     },
     userAgent: options.userAgent,

@@ -65,6 +65,13 @@ describe('start-up loads only what the command needs', () => {
     },
   );
 
+  it('the git adapter initialises isomorphic-git only on demand: native git does the work of a push or a pull without it', async () => {
+    const meta = await metafile();
+    const closure = eagerClosure(meta, ['src/git/git-adapter.ts']);
+    expect(closure.has('src/git/push.ts')).toBe(true);
+    expect([...closure].filter((input) => packageOf(input) === 'isomorphic-git')).toEqual([]);
+  });
+
   it('every command file is a command of the bundle', async () => {
     const meta = await metafile();
     const entry = Object.keys(meta.inputs).find((input) => input.endsWith('forge-entry.ts'))!;
