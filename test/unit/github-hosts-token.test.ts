@@ -1,6 +1,7 @@
 // Which hosts are GitHub hosts and where their API is; which token forge uses (the variables in
 // the contract's order, then gh's); whose name goes on a pushed commit.
 
+import { existsSync } from 'node:fs';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -83,6 +84,26 @@ describe('the identity of a pushed commit', () => {
     const id = await readIdentity(repo, { ...env, GIT_AUTHOR_NAME: 'Bot', GIT_AUTHOR_EMAIL: 'bot@example.com', GIT_COMMITTER_NAME: 'CI' }, winter);
     expect(id.author).toEqual({ name: 'Bot', email: 'bot@example.com' });
     expect(id.committer).toEqual({ name: 'CI', email: 'bot@example.com' });
+  });
+
+  it("the repository's value over the user's, each key on its own (as git config --get)", async () => {
+    const repo = await tempDir('forge-id-levels-');
+    await git(['init', '-q'], { cwd: repo });
+    const global = join(repo, 'global-config');
+    await writeFile(global, '[user]\n\tname = Global Name\n\temail = global@example.com\n');
+    await git(['config', 'user.email', 'local@example.com'], { cwd: repo });
+    const id = await readIdentity(repo, { PATH: process.env.PATH, HOME: repo, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: global });
+    expect(id.author).toEqual({ name: 'Global Name', email: 'local@example.com' });
+  });
+
+  it('GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL set: git is not asked at all', async () => {
+    const bin = await tempDir('forge-id-fakegit-');
+    const marker = join(bin, 'ran');
+    await writeFile(join(bin, 'git'), `#!/bin/sh\n: > '${marker}'\nexit 1\n`);
+    await chmod(join(bin, 'git'), 0o755);
+    const id = await readIdentity(bin, { PATH: bin, GIT_AUTHOR_NAME: 'Bot', GIT_AUTHOR_EMAIL: 'bot@example.com' });
+    expect(id.committer).toEqual({ name: 'Bot', email: 'bot@example.com' });
+    expect(existsSync(marker)).toBe(false);
   });
 
   it('no identity at all: exit 2 saying how to set one', async () => {
