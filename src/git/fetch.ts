@@ -18,6 +18,7 @@ import { withCacheLock } from './cache-lock.js';
 import { translateRemoteError } from './git-errors.js';
 import { copyFromLocal, listLocalRefs } from './local.js';
 import { nativeFetch, nativeLsRemote, type NativeProgress } from './native-git.js';
+import { parseRefAdvertisement, readPktLines } from './pkt-line.js';
 import type { Transport } from './transport.js';
 import { isoGit, type IsomorphicGit } from './iso-git.js';
 
@@ -40,9 +41,9 @@ interface FetchOutcome {
 export async function listRemoteRefs(ctx: FetchContext, repo: CacheRepo): Promise<RemoteRefs> {
   if (repo.address.kind === 'file') return listLocalRefs(repo);
   if (repo.address.kind === 'ssh') return listSshRefs(ctx, repo);
-  let served;
+  let served: { ref: string; oid: string; target?: string; peeled?: string }[];
   try {
-    served = await (await isoGit()).listServerRefs({
+    served = (await advertisedRefs(ctx, repo)) ?? (await (await isoGit()).listServerRefs({
       http: ctx.transport.http(repo),
       url: repo.url,
       headers: ctx.transport.headers(),
@@ -52,7 +53,7 @@ export async function listRemoteRefs(ctx: FetchContext, repo: CacheRepo): Promis
       symrefs: true,
       peelTags: true,
       ...ctx.transport.auth(repo.url),
-    });
+    }));
   } catch (error) {
     throw translateRemoteError(error, repo.url);
   }
@@ -69,6 +70,36 @@ export async function listRemoteRefs(ctx: FetchContext, repo: CacheRepo): Promis
   }
   refs.sort((a, b) => comparePaths(a.name, b.name));
   return { refs, head };
+}
+
+/**
+ * The refs a smart HTTP server advertises for upload-pack (protocol v0/v1), read here as
+ * isomorphic-git's listServerRefs reads them (peeled tags, HEAD's target from the symref
+ * capability): one GET, and no isomorphic-git to load for a no-op pull. Null for a protocol v2
+ * answer, which isomorphic-git reads.
+ */
+async function advertisedRefs(ctx: FetchContext, repo: CacheRepo): Promise<{ ref: string; oid: string; target?: string; peeled?: string }[] | null> {
+  const service = 'git-upload-pack';
+  const { headers, body } = await ctx.transport.exchange(repo, { method: 'GET', url: `${repo.url.replace(/\/+$/, '')}/info/refs?service=${service}`, tokenOnChallenge: true });
+  if (headers['content-type'] !== `application/x-${service}-advertisement`) {
+    // As isomorphic-git says it (a "dumb" HTTP server, or a web page): translated by its code.
+    throw Object.assign(new Error('Remote did not reply using the "smart" HTTP protocol.'), { code: 'SmartHttpError' });
+  }
+  if (readPktLines(body).pkts.some((p) => p.type === 'data' && p.payload.toString('latin1').startsWith('version 2'))) return null;
+  const { refs, capabilities } = parseRefAdvertisement(body, service);
+  const symrefs = new Map<string, string>();
+  for (const capability of capabilities) {
+    const match = /^symref=([^:]+):(.*)$/.exec(capability);
+    if (match) symrefs.set(match[1]!, match[2]!);
+  }
+  const served: { ref: string; oid: string; target?: string; peeled?: string }[] = [];
+  for (const [ref, oid] of refs) {
+    if (ref.endsWith('^{}')) continue;
+    const peeled = refs.get(`${ref}^{}`);
+    const target = symrefs.get(ref);
+    served.push({ ref, oid, ...(target ? { target } : {}), ...(peeled ? { peeled } : {}) });
+  }
+  return served;
 }
 
 export async function ensureCommits(ctx: FetchContext, repo: CacheRepo, wants: Want[], options: { deep?: boolean }): Promise<{ fetched: boolean }> {

@@ -63,11 +63,16 @@ export interface Transport {
   tokenFor(url: string): string | undefined;
   headers(): Record<string, string>;
   /**
-   * One request where forge speaks smart HTTP itself (push): the token goes in an Authorization
-   * header up front (as native git sends it), the whole answer is read. Throws isomorphic-git's
-   * HttpError for a status other than 200, so errors translate as for its own requests.
+   * One request where forge speaks smart HTTP itself (push, ref listings): the token goes in an
+   * Authorization header up front (as native git sends it), or with `tokenOnChallenge` only after
+   * a 401 (as isomorphic-git sends it: a public repository stays readable whatever the token);
+   * the whole answer is read. Throws isomorphic-git's HttpError for a status other than 200, so
+   * errors translate as for its own requests.
    */
-  exchange(repo: CacheRepo, request: { method: 'GET' | 'POST'; url: string; headers?: Record<string, string>; body?: Buffer }): Promise<{ headers: Record<string, string>; body: Buffer }>;
+  exchange(
+    repo: CacheRepo,
+    request: { method: 'GET' | 'POST'; url: string; headers?: Record<string, string>; body?: Buffer; tokenOnChallenge?: boolean },
+  ): Promise<{ headers: Record<string, string>; body: Buffer }>;
   userAgent: string | undefined;
   onRequest: ((event: GitRequestEvent) => void) | undefined;
   /** The timeout, for native git's own (http.lowSpeedTime). */
@@ -204,20 +209,24 @@ export function createTransport(options: TransportOptions): Transport {
     headers: () => ({ ...headers }),
     async exchange(repo, request) {
       const token = tokenFor(request.url);
-      const response = await withRetries(
-        repo,
-        {
-          method: request.method,
-          url: request.url,
-          headers: {
-            ...headers,
-            ...(token ? { authorization: `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}` } : {}),
-            ...request.headers,
+      const send = (withToken: boolean) =>
+        withRetries(
+          repo,
+          {
+            method: request.method,
+            url: request.url,
+            headers: {
+              ...headers,
+              ...(withToken && token ? { authorization: `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}` } : {}),
+              ...request.headers,
+            },
+            ...(request.body ? { body: [request.body] as unknown as HttpRequest['body'] } : {}),
           },
-          ...(request.body ? { body: [request.body] as unknown as HttpRequest['body'] } : {}),
-        },
-        !request.url.endsWith('/git-receive-pack'),
-      );
+          !request.url.endsWith('/git-receive-pack'),
+        );
+      // On challenge, as isomorphic-git sends it: 401 (or Azure's 203 sign-in page), then the token.
+      let response = await send(!request.tokenOnChallenge);
+      if (request.tokenOnChallenge && token && (response.statusCode === 401 || response.statusCode === 203)) response = await send(true);
       if (response.statusCode !== 200) throw new (await isoGit()).Errors.HttpError(response.statusCode, response.statusMessage, response.bytes.toString('utf8').slice(0, 500));
       return { headers: response.headers ?? {}, body: response.bytes };
     },

@@ -81,6 +81,21 @@ describe('retries', () => {
     }
   });
 
+  it('a ref listing sends the token only when the server asks (401): a token the server refuses cannot hide a public repository', async () => {
+    const authorizations: (string | undefined)[] = [];
+    server.onRequest = (req, res) => {
+      if (!req.url?.includes('/tools.git/')) return false;
+      authorizations.push(req.headers.authorization);
+      if (!req.headers.authorization) return false;
+      res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Basic realm="x"' });
+      res.end('bad credentials');
+      return true;
+    };
+    const refs = await (await adapter({ token: 'expired-token-0000' })).listRemoteRefs(url);
+    expect(refs.refs.find((r) => r.name === 'refs/tags/v1.1.0')?.commit).toBe(v2);
+    expect(authorizations).toEqual([undefined]);
+  });
+
   it('gives up after the retries with E_NETWORK naming the repository, and says what to do offline', async () => {
     const port = await adapter({ retries: 2 });
     server.setFaults({ failEvery: 1 });
