@@ -1,6 +1,6 @@
 // forge next to native git: `npm run bench` (builds, then runs this file).
 //
-//   node bench/run.mjs [--shape 2400|24000|many|all] [--runs N] [--only startup,cold,noop,status]
+//   node bench/run.mjs [--shape 2400|24000|many|all] [--runs N] [--only startup,cold,noop,status,push]
 //
 // Shapes (--shape, or BENCH_SHAPE; several with commas; default 2400):
 //   2400    6 upstream repositories, 4 components of 100 files each: 2,400 files installed
@@ -22,6 +22,9 @@
 //                    later one, minus a forge --version run right beside it
 //                                                                 vs  `git status --porcelain` over
 //                    the same files in a git repository (and with no stat cache, for information)
+//   push             forge sync push of a 1,000-file component (bench/sync-push.mjs, its own
+//                    fixture, once whatever the shapes)  vs  read-tree + add -A + write-tree +
+//                    commit-tree + push from a shallow cache (and FORGE_NATIVE_GIT=0, for information)
 // Every row shows wall time and CPU time (user + system, with every child process waited for) of
 // both sides, and forge's peak RSS (bench/rusage.py, else /usr/bin/time, else bench/measure.mjs);
 // the size of .forge/state.json after the cold pull and after the whole run is printed.
@@ -50,7 +53,7 @@ const RUNS = Math.max(1, Number.parseInt(cli.runs ?? process.env.BENCH_RUNS ?? '
 const QUICK_RUNS = Math.max(RUNS, 5);
 const KEEP = process.env.BENCH_KEEP === '1';
 const PROFILE_DIR = process.env.BENCH_PROFILE ? resolve(process.env.BENCH_PROFILE) : null;
-const ONLY = new Set((cli.only ?? process.env.BENCH_ONLY ?? 'startup,cold,noop,status').split(',').map((s) => s.trim()));
+const ONLY = new Set((cli.only ?? process.env.BENCH_ONLY ?? 'startup,cold,noop,status,push').split(',').map((s) => s.trim()));
 
 const SHAPES = {
   2400: { name: '2400', repos: 6, componentsPerRepo: 4, filesPerComponent: 100, filesPerRepo: 2000 },
@@ -609,6 +612,17 @@ async function measureShape(gitVersion) {
   out(`shape ${shape.name}: ${shape.repos} upstreams x ${shape.filesPerRepo} files x ${COMMITS} commits, ${components} components of ${shape.filesPerComponent} files (${installed} files installed); median of ${RUNS} (cold) / ${QUICK_RUNS} (warm) runs`);
   out(`node ${process.version}, ${gitVersion}`);
   out();
+  for (const line of formatTable(rows)) out(line);
+  out();
+  for (const note of notes) out(note);
+  out(`measured with ${timeBin === 'python3' ? 'bench/rusage.py (wait4)' : timeBin ?? 'wall clock only'}; peak RSS: ${timeBin ? 'the largest of node and its git children' : 'node process only'}; target < 200 MB, (!) marks a miss`);
+  out('samples (ms):');
+  for (const line of samplesOut) out(`  ${line}`);
+  return lines.join('\n');
+}
+
+/** The rows as an aligned table (header, rule, one line per row). */
+function formatTable(rows) {
   const header = ['scenario', 'forge', 'native', 'ratio', 'target', 'met', 'cpu forge', 'cpu native', 'cpu ratio', 'peak RSS', 'native command'];
   const table = rows.map((row) => {
     const ratio = row.forge / row.native;
@@ -629,14 +643,23 @@ async function measureShape(gitVersion) {
   });
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
   const fmtRow = (r) => r.map((cell, i) => (i === 0 || i === r.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
-  out(fmtRow(header));
-  out(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of table) out(fmtRow(r));
-  out();
-  for (const note of notes) out(note);
-  out(`measured with ${timeBin === 'python3' ? 'bench/rusage.py (wait4)' : timeBin ?? 'wall clock only'}; peak RSS: ${timeBin ? 'the largest of node and its git children' : 'node process only'}; target < 200 MB, (!) marks a miss`);
-  out('samples (ms):');
-  for (const line of samplesOut) out(`  ${line}`);
+  return [fmtRow(header), widths.map((w) => '-'.repeat(w)).join('  '), ...table.map(fmtRow)];
+}
+
+/** The push row (bench/sync-push.mjs, its own fixture): forge sync push next to native git. */
+async function measurePush() {
+  log('[push] sync push of a 1,000-file component (forge, forge FORGE_NATIVE_GIT=0, native git, forge --version, the engine in a warm process, in turn) ...');
+  const { syncPushRow } = await import('./sync-push.mjs');
+  const row = await syncPushRow({ runs: QUICK_RUNS, measure: measured, log: () => {} });
+  const { extra } = row;
+  const rows = [
+    row,
+    { name: '  same, FORGE_NATIVE_GIT=0', forge: extra.isomorphicGitOnly, native: row.native, forgeCpu: extra.isomorphicGitOnlyCpu, nativeCpu: row.nativeCpu, target: null, nativeLabel: '(info)', rss: extra.isomorphicGitOnlyRss },
+  ];
+  const lines = [`push: one upstream (components/big, 1,000 files, and 2,000 other files), 50 files changed, 5 added, 5 deleted; median of ${QUICK_RUNS} runs`, '', ...formatTable(rows), ''];
+  lines.push(`where forge's time goes: start-up (forge --version) ${fmtMs(extra.startup)}${extra.startupCpu == null ? '' : ` (CPU ${fmtMs(extra.startupCpu)})`}, the push engine in a warm process ${fmtMs(extra.engine)} (wall)`);
+  lines.push('samples (ms):');
+  for (const [label, samples] of Object.entries(extra.samples)) lines.push(`  ${label}: ${samples.join(' ')}`);
   return lines.join('\n');
 }
 
@@ -653,11 +676,13 @@ async function main() {
   if (PROFILE_DIR) await mkdir(PROFILE_DIR, { recursive: true });
   const reports = [];
   try {
-    for (const name of shapeNames) {
+    const shapeRows = ['startup', 'cold', 'noop', 'status'].some((row) => ONLY.has(row));
+    for (const name of shapeRows ? shapeNames : []) {
       shape = SHAPES[name];
       reports.push(await measureShape(gitVersion));
       console.log(`${reports.at(-1)}\n`);
     }
+    if (ONLY.has('push')) console.log(`${await measurePush()}\n`);
   } finally {
     if (KEEP) log(`kept ${workRoot}`);
     else await rm(workRoot, { recursive: true, force: true });

@@ -5,8 +5,11 @@
 //
 //   node bench/sync-push.mjs          # BENCH_RUNS (default 5) runs each, medians printed
 //
-// `npm run bench` can call it: `import { syncPushRow } from './sync-push.mjs'` returns the row
-// ({ name, forge, native, target, nativeLabel, extra }) in the shape of bench/run.mjs's table.
+// `npm run bench` calls it: `syncPushRow({ runs, measure })` returns the row ({ name, forge,
+// native, forgeCpu, nativeCpu, rss, target, nativeLabel, extra }) in the shape of bench/run.mjs's
+// table; `measure(command, args, { cwd, env })` is run.mjs's meter (wall and CPU time, peak RSS),
+// by default wall time only. Native git's five commands run as one `sh -c` script, so its CPU time
+// holds all of them.
 //
 // Fixture: one upstream with components/big (1,000 files of ~2 KB) and 2,000 other files, tag
 // v1.0.0, served by bench/git-server.mjs in its own process; a workspace that added the
@@ -77,7 +80,13 @@ async function editFolder(dir) {
   for (let i = FILES - 5; i < FILES; i++) await rm(join(dir, `f${String(i).padStart(4, '0')}.ts`));
 }
 
-export async function syncPushRow({ runs = Math.max(1, Number.parseInt(process.env.BENCH_RUNS ?? '5', 10) || 5), log = console.error } = {}) {
+/** The default meter: wall time only. */
+async function wallClock(command, args, options) {
+  const { ms } = await run(command, args, options);
+  return { ms, cpuMs: null, rssKiB: null };
+}
+
+export async function syncPushRow({ runs = Math.max(1, Number.parseInt(process.env.BENCH_RUNS ?? '5', 10) || 5), log = console.error, measure = wallClock } = {}) {
   const work = join(here, '.work', `sync-push-${process.pid}`);
   await mkdir(work, { recursive: true });
   const server = spawn(process.execPath, [join(here, 'git-server.mjs'), work], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -100,31 +109,35 @@ export async function syncPushRow({ runs = Math.max(1, Number.parseInt(process.e
     const nativeCache = join(work, 'native.git');
     await git(['init', '-q', '--bare', nativeCache]);
     await git(['--git-dir', nativeCache, 'fetch', '-q', '--depth=1', url, '+refs/tags/v1.0.0:refs/tags/v1.0.0']);
-    const nativeRun = async (n) => {
-      const started = performance.now();
-      const e = { GIT_DIR: nativeCache, GIT_INDEX_FILE: join(work, `index-${n}`), GIT_WORK_TREE: ws, ...IDENTITY };
-      await git(['read-tree', parent], { env: e, cwd: ws });
-      await git(['add', '-A', '--', PATH], { env: e, cwd: ws });
-      const tree = await git(['write-tree'], { env: e, cwd: ws });
-      const commit = await git(['commit-tree', tree, '-p', parent, '-m', `push ${n}`], { env: e, cwd: ws });
-      await git(['push', '-q', url, `${commit}:refs/heads/native-${n}`], { env: e, cwd: ws });
-      return performance.now() - started;
+    /** `measure` with its exit code checked (run.mjs's meter does not throw). */
+    const metered = async (command, args, options) => {
+      const result = await measure(command, args, { ...options, env: { ...baseEnv, ...options.env } });
+      if (result.code !== undefined && result.code !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.code}: ${result.stderr ?? ''}${result.stdout ?? ''}`);
+      return result;
     };
-    const forgeRun = (label, extraEnv) => async (n) => {
-      const { ms } = await run(process.execPath, [forgeBin, 'sync', 'push', 'big', '--branch', `forge-${label}-${n}`], { cwd: ws, env: { ...forgeEnv, ...extraEnv } });
-      return ms;
-    };
+    const nativeScript = [
+      'set -e',
+      `git read-tree ${parent}`,
+      `git add -A -- '${PATH}'`,
+      'tree=$(git write-tree)',
+      `commit=$(git commit-tree "$tree" -p ${parent} -m "push $N")`,
+      `git push -q '${url}' "$commit:refs/heads/native-$N"`,
+    ].join('\n');
+    const nativeRun = (n) =>
+      metered('sh', ['-c', nativeScript], { cwd: ws, env: { GIT_DIR: nativeCache, GIT_INDEX_FILE: join(work, `index-${n}`), GIT_WORK_TREE: ws, N: String(n), ...IDENTITY } });
+    const forgeRun = (label, extraEnv) => (n) =>
+      metered(process.execPath, [forgeBin, 'sync', 'push', 'big', '--branch', `forge-${label}-${n}`], { cwd: ws, env: { ...forgeEnv, ...extraEnv } });
 
     // Where the command's time goes: start-up (forge --version), and the engine's push inside one
     // warm process (scan, commit, push, records), without start-up and module loading.
-    const versionRun = async () => (await run(process.execPath, [forgeBin, '--version'], { cwd: ws, env: forgeEnv })).ms;
+    const versionRun = () => metered(process.execPath, [forgeBin, '--version'], { cwd: ws, env: forgeEnv });
     const { buildContext } = await import(resolve(here, '..', 'dist', 'context.js'));
     const { push } = await import(resolve(here, '..', 'dist', 'sync', 'push.js'));
     const engineRun = async (n) => {
       const ctx = await buildContext({ root: ws, env: { ...baseEnv, ...forgeEnv }, reporter: { emit() {} } });
       const started = performance.now();
       await push(ctx, { component: 'big', branch: `forge-engine-${n}`, createFork: false, createPr: false, draft: false, force: false, dryRun: false });
-      return performance.now() - started;
+      return { ms: performance.now() - started, cpuMs: null, rssKiB: null };
     };
     await engineRun('warmup');
 
@@ -147,11 +160,14 @@ export async function syncPushRow({ runs = Math.max(1, Number.parseInt(process.e
     }
     await git(['--git-dir', bare, 'fsck', '--no-dangling']);
 
-    const native = median(results.get('native git'));
-    const forge = median(results.get('forge'));
-    const fallback = median(results.get('forge, isomorphic-git only'));
-    const startup = median(results.get('forge --version'));
-    const engine = median(results.get('push engine in a warm process'));
+    const ms = (label) => median(results.get(label).map((r) => r.ms));
+    const cpu = (label) => (results.get(label).every((r) => r.cpuMs != null) ? median(results.get(label).map((r) => r.cpuMs)) : null);
+    const peak = (label) => (results.get(label).every((r) => r.rssKiB != null) ? Math.max(...results.get(label).map((r) => r.rssKiB)) : null);
+    const native = ms('native git');
+    const forge = ms('forge');
+    const fallback = ms('forge, isomorphic-git only');
+    const startup = ms('forge --version');
+    const engine = ms('push engine in a warm process');
     log(
       `sync push of a ${FILES}-file component (50 changed, 5 added, 5 deleted; ${runs} runs, median): forge ${forge.toFixed(0)} ms (start-up ${startup.toFixed(0)} ms, the push itself ${engine.toFixed(0)} ms in a warm process), isomorphic-git only ${fallback.toFixed(0)} ms, native git ${native.toFixed(0)} ms`,
     );
@@ -159,9 +175,20 @@ export async function syncPushRow({ runs = Math.max(1, Number.parseInt(process.e
       name: `sync push (${FILES}-file component)`,
       forge,
       native,
+      forgeCpu: cpu('forge'),
+      nativeCpu: cpu('native git'),
+      rss: peak('forge'),
       target: 1.5,
       nativeLabel: 'read-tree + add -A + write-tree + commit-tree + push',
-      extra: { isomorphicGitOnly: fallback, startup, engine },
+      extra: {
+        isomorphicGitOnly: fallback,
+        isomorphicGitOnlyCpu: cpu('forge, isomorphic-git only'),
+        isomorphicGitOnlyRss: peak('forge, isomorphic-git only'),
+        startup,
+        startupCpu: cpu('forge --version'),
+        engine,
+        samples: Object.fromEntries([...results].map(([label, list]) => [label, list.map((r) => Math.round(r.ms))])),
+      },
     };
   } finally {
     server.stdin.end();
