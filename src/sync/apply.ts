@@ -7,6 +7,7 @@ import type { LockEntry, Lockfile } from '../core/model.js';
 import type { ConflictSet, HistoryEntry, StateChange } from '../core/ports.js';
 import type { ComponentPlan, PullPlan } from './pull-plan.js';
 import { commitTransaction, keepBlobs, newId, prepareFolder, type PreparedFolder } from './transaction.js';
+import { sameShape, shapeOf } from '../core/file-filter.js';
 
 export interface ApplyResult {
   plan: PullPlan;
@@ -51,6 +52,7 @@ export async function applyPlan(ctx: EngineContext, plan: PullPlan, options: App
       name: c.name,
       dest: c.dest,
       current: c.local,
+      shape: c.shape,
       changes: c.action === 'remove' ? (options.keepFiles ? [] : 'remove') : c.changes,
       backupAll: c.action === 'stash',
     });
@@ -78,6 +80,8 @@ export async function applyPlan(ctx: EngineContext, plan: PullPlan, options: App
     if (c.conflicts.length > 0) {
       const stop = options.rebaseStops?.get(c.name);
       const set: ConflictSet = { component: c.name, operation: stop ? 'rebase' : 'merge', at, target: c.to, records: c.conflicts };
+      // A pull that changed include/exclude left conflicts on files of both sets: resolve works on both.
+      if (!c.to || !sameShape(c.shape, shapeOf(c.to))) set.shape = c.shape;
       if (stop) set.rebase = stop;
       state.push({ kind: 'conflicts', component: c.name, set });
     }

@@ -7,10 +7,11 @@ import semver from 'semver';
 import { ForgeError, isForgeError } from '../errors.js';
 import type { EngineContext } from './engine-context.js';
 import type { ComponentSpec, LockEntry, Lockfile, Manifest, Selector, Snapshot, Status } from '../core/model.js';
-import type { PullRequestRecord } from '../core/ports.js';
+import type { PullRequestRecord, UpstreamSnapshot } from '../core/ports.js';
 import { RemoteView, ensure, lockMatchesSpec, resolveGraph, selectorOfLock, type PullTarget } from './resolution.js';
 import { baseName, repositoryId, repositoryUrl } from '../core/repository.js';
 import { diffSnapshots, type PathChange } from './snapshot.js';
+import { shapeOf, snapshotOptionsOf } from '../core/file-filter.js';
 
 export interface ComponentStatus {
   name: string;
@@ -161,7 +162,7 @@ async function componentStatus(
     result.behind = !(still && sameSource);
   }
 
-  const local = await ctx.worktree.scan(entry.dest);
+  const local = await ctx.worktree.scan(entry.dest, shapeOf(entry));
   if (local.tree !== entry.tree) {
     const base = await ctx.trees.get(entry.tree);
     if (base) {
@@ -223,16 +224,18 @@ function sameKind(selector: Selector, entry: LockEntry): boolean {
 async function checkLockedTree(ctx: EngineContext, entry: LockEntry, local: Snapshot, result: ComponentStatus, detailed: boolean): Promise<void> {
   const upstream = await upstreamSnapshot(ctx, entry);
   if (upstream.tree === entry.tree) return;
-  result.problems.push(`forge.lock.yaml says tree ${entry.tree.slice(0, 12)} for ${entry.name}, but upstream's tree at ${entry.commit.slice(0, 12)} is ${upstream.tree.slice(0, 12)} (was the lock edited?)`);
+  const said = entry.blob !== undefined ? `blob ${entry.blob.slice(0, 12)}` : `tree ${entry.tree.slice(0, 12)}`;
+  const found = upstream.kind === 'file' && entry.blob !== undefined ? `blob ${upstream.files[0]!.oid.slice(0, 12)}` : upstream.kind === 'file' ? 'a single file' : entry.blob !== undefined ? 'a folder' : `tree ${upstream.tree.slice(0, 12)}`;
+  result.problems.push(`forge.lock.yaml says ${said} for ${entry.name}, but upstream has ${found} at ${entry.path} in ${entry.commit.slice(0, 12)} (was the lock edited?)`);
   const changes = diffSnapshots(upstream, local);
   result.localChanges = changes.map((c) => c.path);
   if (detailed) result.changes = changes.map((c) => ({ file: c.path, kind: c.kind }));
 }
 
 /** The upstream files at a locked commit, fetched when the cache does not have them. */
-export async function upstreamSnapshot(ctx: EngineContext, entry: LockEntry): Promise<Snapshot> {
+export async function upstreamSnapshot(ctx: EngineContext, entry: LockEntry): Promise<UpstreamSnapshot> {
   await ensure(ctx, entry.repository, [{ commit: entry.commit, ...(entry.ref ? { ref: entry.ref } : {}) }]);
-  return ctx.git().readSnapshot(repositoryUrl(entry.repository), entry.commit, entry.path);
+  return ctx.git().readSnapshot(repositoryUrl(entry.repository), entry.commit, entry.path, snapshotOptionsOf(entry));
 }
 
 /** Failures of resolution itself (ranges, cycles, missing components); anything else (network, auth) is thrown. */

@@ -10,6 +10,8 @@ import { ForgeError, isForgeError } from '../errors.js';
 import type { EngineContext } from './engine-context.js';
 import type { LockEntry, Lockfile, Manifest } from '../core/model.js';
 import { repositoryUrl } from '../core/repository.js';
+import { snapshotOptionsOf } from '../core/file-filter.js';
+import type { UpstreamSnapshot } from '../core/ports.js';
 import { RemoteView, ensure, lockMatchesSpec, selectorOfLock } from './resolution.js';
 
 export type VerifyCheck = 'manifest' | 'lock' | 'commit' | 'ref' | 'tree';
@@ -140,9 +142,9 @@ async function upstreamProblems(ctx: EngineContext, view: RemoteView, entry: Loc
     }
     throw error;
   }
-  let tree: string;
+  let upstream: UpstreamSnapshot;
   try {
-    tree = (await ctx.git().readSnapshot(repositoryUrl(entry.repository), entry.commit, entry.path)).tree;
+    upstream = await ctx.git().readSnapshot(repositoryUrl(entry.repository), entry.commit, entry.path, snapshotOptionsOf(entry));
   } catch (error) {
     if (isForgeError(error) && error.code === 'E_COMPONENT_NOT_FOUND') {
       problem('tree', `${entry.path} does not exist in ${entry.repository} at ${entry.commit.slice(0, 12)}`);
@@ -150,8 +152,19 @@ async function upstreamProblems(ctx: EngineContext, view: RemoteView, entry: Loc
     }
     throw error;
   }
-  if (tree !== entry.tree) {
-    problem('tree', `forge.lock.yaml says tree ${entry.tree.slice(0, 12)}, but ${entry.repository} has tree ${tree.slice(0, 12)} at ${entry.path} in ${entry.commit.slice(0, 12)} (the lock or the vendored files were changed by hand)`);
+  const byHand = '(the lock or the vendored files were changed by hand)';
+  const at = `at ${entry.path} in ${entry.commit.slice(0, 12)}`;
+  if (entry.blob !== undefined) {
+    // A single file: its blob and mode, as git records them.
+    const file = upstream.kind === 'file' ? upstream.files[0]! : null;
+    if (file === null) problem('tree', `forge.lock.yaml says ${entry.path} is a single file (blob ${entry.blob.slice(0, 12)}), but ${entry.repository} has a folder ${at}`);
+    else if (file.oid !== entry.blob) problem('tree', `forge.lock.yaml says blob ${entry.blob.slice(0, 12)}, but ${entry.repository} has blob ${file.oid.slice(0, 12)} ${at} ${byHand}`);
+    else if (file.mode !== entry.mode) problem('tree', `forge.lock.yaml says mode ${entry.mode}, but ${entry.repository} has mode ${file.mode} ${at} ${byHand}`);
+  } else if (upstream.kind === 'file') {
+    problem('tree', `forge.lock.yaml says ${entry.path} is a folder (tree ${entry.tree.slice(0, 12)}), but ${entry.repository} has a single file ${at}`);
+  } else if (upstream.tree !== entry.tree) {
+    const selected = entry.include !== undefined || entry.exclude !== undefined ? ' for the files its include/exclude select' : '';
+    problem('tree', `forge.lock.yaml says tree ${entry.tree.slice(0, 12)}, but ${entry.repository} has tree ${upstream.tree.slice(0, 12)}${selected} ${at} ${byHand}`);
   }
   return out;
 }
