@@ -49,7 +49,7 @@ export function createGitAdapter(options: GitAdapterOptions): GitPort {
     listRemoteRefs: async (url) => listRemoteRefs(ctx, repos.get(url)),
     ensureCommits: async (url, wants, ensureOptions = {}) => ensureCommits(ctx, repos.get(url), wants, ensureOptions),
     hasCommit: async (url, commit) => hasCommitIn(await settled(url), commit),
-    readSnapshot: async (url, commit, path) => read.readSnapshot(await settled(url), commit, path),
+    readSnapshot: async (url, commit, path, options) => read.readSnapshot(await settled(url), commit, path, options),
     readBlob: async (url, oid) => read.readBlob(await settled(url), oid),
     readBlobs: async (url, oids) => read.readBlobs(await settled(url), oids, useNative),
     findComponentManifests: async (url, commit) => read.findComponentManifests(await settled(url), commit),

@@ -329,7 +329,7 @@ export function createManifestStore(root: string): ManifestStore {
 
   /** The text of an edited document; refuses one that would not read back valid, so an edit never leaves a broken forge.yaml. */
   function render(doc: Document.Parsed): string {
-    const text = doc.toString({ lineWidth: 0 });
+    const text = doc.toString({ lineWidth: 0, flowCollectionPadding: false });
     parseManifest(text, MANIFEST_FILE);
     return text;
   }
