@@ -54,6 +54,7 @@ export type ErrorCode =
   | 'E_NOT_INTERACTIVE'
   | 'E_STATE_INVALID'
   | 'E_FILESYSTEM'
+  | 'E_INTERRUPTED'
   | 'E_DOWNGRADE'
   | 'E_GITHUB'
   | 'E_INTERNAL'

@@ -180,6 +180,11 @@ export abstract class ForgeCommand extends Command {
           strict: this.ctor.strict,
         })
       : toForgeError(error);
+    if (forge.exitCode === ExitCode.interrupted && !this.json) {
+      // Ctrl-C: quiet, as a shell expects (the prompt already showed where it stopped).
+      process.stderr.write('\n');
+      this.exit(forge.exitCode);
+    }
     writeError(forge, {
       json: this.json,
       colors: this.stderrColors,

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { ForgeError } from '../errors.js';
+import { ExitCode, ForgeError } from '../errors.js';
 import type { Chooser, HunkAnswer, HunkQuestion } from '../sync/resolve-conflicts.js';
 
 export function terminalChooser(write: (line: string) => void): Chooser {
@@ -30,7 +30,14 @@ export function terminalChooser(write: (line: string) => void): Chooser {
         ...(q.hunk ? [{ name: 'Keep both (local first)', value: 'both' }, { name: 'Edit manually', value: 'edit' }] : []),
         { name: 'Skip this conflict', value: 'skip' },
       ];
-      const answer = await select({ message: 'Choose resolution:', choices });
+      let answer: string;
+      try {
+        answer = await select({ message: 'Choose resolution:', choices });
+      } catch (error) {
+        // Ctrl-C in the prompt: the resolve stops before writing anything.
+        if ((error as Error)?.name === 'ExitPromptError') throw interrupted();
+        throw error;
+      }
       if (answer !== 'edit') return answer as HunkAnswer;
       return { custom: editInEditor(q) };
     },
@@ -45,6 +52,7 @@ function editInEditor(q: HunkQuestion): string {
   writeFileSync(file, ['<<<<<<< LOCAL\n', ...hunk.local, '=======\n', ...hunk.upstream, '>>>>>>> UPSTREAM\n'].map(ensureNewline).join(''));
   try {
     const result = spawnSync(editor, [file], { stdio: 'inherit', shell: true });
+    if (result.signal === 'SIGINT' || result.status === 130) throw interrupted();
     if (result.status !== 0) throw new ForgeError('E_USAGE', `The editor '${editor}' exited with status ${result.status ?? 'unknown'}; the conflict is left as it was.`);
     return readFileSync(file, 'utf8');
   } finally {
@@ -54,4 +62,8 @@ function editInEditor(q: HunkQuestion): string {
 
 function ensureNewline(line: string): string {
   return line.endsWith('\n') ? line : `${line}\n`;
+}
+
+function interrupted(): ForgeError {
+  return new ForgeError('E_INTERRUPTED', 'Interrupted; nothing was changed.', { exitCode: ExitCode.interrupted });
 }

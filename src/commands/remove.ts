@@ -16,9 +16,13 @@ export default class Remove extends ForgeCommand {
     return this.withEngine({ mutate: true }, async (ctx) => {
       const result = await removeComponent(ctx, { name: args.component, keepFiles: flags['keep-files'], force: flags.force });
       for (const r of result.removed) {
-        const modified = r.localChanges.length ? ` (had ${r.localChanges.length} local change(s); 'forge sync undo ${r.name}' brings them back)` : '';
+        const modified = r.localChanges.length ? ` (had ${r.localChanges.length} local change(s))` : '';
         const kept = flags['keep-files'] ? ', files kept' : modified;
         this.note(`Removed ${r.name} (${r.dest})${r.name === args.component ? '' : ` — ${r.note}`}${kept}`);
+      }
+      if (result.removed.length) {
+        const others = result.removed.length > 1 ? ' with what was removed along with it' : '';
+        this.note(`'forge sync undo ${args.component}' brings it back${others}.`);
       }
       return {
         removed: result.removed.map((r) => ({ name: r.name, dest: r.dest, localChanges: r.localChanges.map((c) => c.path) })),

@@ -19,7 +19,7 @@ export default class Verify extends ForgeCommand {
       const report = await verify(ctx, names);
       const json = report;
       for (const c of report.components) {
-        if (c.ok) this.say(`${this.c('green', '✓')} ${c.name} ${c.version ?? short(c.commit)}`);
+        if (c.ok) this.note(`${this.c('green', '✓')} ${c.name} ${c.version ?? short(c.commit)}`);
         for (const p of c.problems) {
           this.say(`${this.c('red', '✗')} ${c.name}: ${p.message}`);
           if (process.env.GITHUB_ACTIONS === 'true' && !this.json) {
@@ -29,8 +29,9 @@ export default class Verify extends ForgeCommand {
         }
       }
       const failed = report.components.filter((c) => !c.ok);
-      if (report.components.length === 0) this.say('No components to verify.');
-      else this.say(failed.length ? `${failed.length} of ${report.components.length} component(s) do not match.` : `All ${report.components.length} component(s) match upstream.`);
+      if (report.components.length === 0) this.note('No components to verify.');
+      else if (failed.length) this.say(`${failed.length} of ${report.components.length} component(s) do not match.`);
+      else this.note(`All ${report.components.length} component(s) match upstream.`);
       if (failed.length) this.exitWithWorkLeft(json);
       return json;
     });

@@ -44,6 +44,14 @@ export async function readTreeIn(repo: CacheRepo, oid: Oid) {
   try {
     return (await git.readTree({ fs, gitdir: repo.gitdir, oid, cache: repo.cache })).tree;
   } catch (error) {
+    if ((error as { code?: string }).code === 'UnsafeFilepathError') {
+      const name = (error as { data?: { filepath?: string } }).data?.filepath ?? '?';
+      throw new ForgeError('E_COMPONENT_INVALID', `${repo.repository} has an entry named ${JSON.stringify(name)} (tree ${oid.slice(0, 12)}); forge refuses names that could write outside a component or into git's own folder.`, {
+        hint: 'Ask upstream to rename it; forge cannot install a folder that holds it.',
+        data: { repository: repo.repository, tree: oid, name },
+        cause: error,
+      });
+    }
     throw new ForgeError('E_GIT', `Tree ${oid} of ${repo.repository} is missing from the object cache.`, {
       hint: 'Delete the cache folder of this repository and run again.',
       data: { repository: repo.repository, tree: oid, cache: repo.gitdir },

@@ -72,7 +72,14 @@ export function parseComponentManifest(text: string, file: string): ComponentMan
   }
 
   const issues: ManifestIssue[] = [];
-  const result: ComponentManifest = { dependencies: [], raw: (doc.toJS() ?? {}) as Record<string, unknown> };
+  let raw: Record<string, unknown>;
+  try {
+    raw = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as Record<string, unknown>;
+  } catch (error) {
+    // The yaml library refuses documents whose aliases expand without bound (a "billion laughs").
+    throw invalid(file, [{ line: 1, field: '', message: `cannot be read: ${firstSentence((error as Error).message)}` }]);
+  }
+  const result: ComponentManifest = { dependencies: [], raw };
 
   for (const pair of contents.items as Pair<unknown, unknown>[]) {
     const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);

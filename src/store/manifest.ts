@@ -276,8 +276,30 @@ function topProblem(line: number, message: string): FileProblem {
   return { line, component: null, field: null, message, code: 'E_MANIFEST_INVALID' };
 }
 
-/** The known field a typo most likely meant (edit distance at most 2). */
+/** Words people bring from other tools for forge.yaml's fields (npm's `url`, cargo's `branch`/`rev`, git's `tag`). */
+const FIELD_ALIASES: Record<string, string> = {
+  repo: 'repository',
+  url: 'repository',
+  git: 'repository',
+  branch: 'ref',
+  tag: 'version',
+  range: 'version',
+  rev: 'commit',
+  sha: 'commit',
+  folder: 'path',
+  dir: 'path',
+  directory: 'path',
+  target: 'dest',
+  destination: 'dest',
+};
+
+/** The known field a typo most likely meant: a known alias, an abbreviation, else edit distance at most 2. */
 function closest(word: string, candidates: string[]): string | null {
+  const lower = word.toLowerCase();
+  const alias = FIELD_ALIASES[lower];
+  if (alias && candidates.includes(alias)) return alias;
+  const abbreviated = lower.length >= 3 ? candidates.find((c) => c.startsWith(lower)) : undefined;
+  if (abbreviated) return abbreviated;
   let best: string | null = null;
   let bestDistance = 3;
   for (const candidate of candidates) {

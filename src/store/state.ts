@@ -6,6 +6,7 @@
 // id), as git keeps trees and blobs; the state only holds their ids. Version 1 files, which held
 // file lists and base64 contents inline, are migrated on first read.
 
+import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low, type Adapter } from 'lowdb';
@@ -104,12 +105,12 @@ class StateFile implements Adapter<State> {
       await this.write(migrated);
       return migrated;
     }
-    return state as unknown as State;
+    return unpack(state);
   }
 
   async write(data: State): Promise<void> {
     // Compact: the file is rewritten on every change, so every byte counts (issue: state size).
-    await writeFileAtomic(this.file, `${JSON.stringify(data)}\n`);
+    await writeFileAtomic(this.file, `${JSON.stringify(pack(data))}\n`);
   }
 }
 
@@ -220,6 +221,39 @@ export function applyChange(s: State, c: StateChange): void {
   }
 }
 
+// --- the file's form -------------------------------------------------------------------
+
+/**
+ * History entries name the lock entry before and after each step; one step's "after" is the next
+ * one's "before", and most steps leave most fields alone. In the file, each distinct lock entry
+ * is written once, in `locks`, and history entries refer to it by a short content hash.
+ */
+interface Packed extends Omit<State, 'history'> {
+  locks: Record<string, LockEntry>;
+  history: (Omit<HistoryEntry, 'before' | 'after'> & { before: PackedFolder; after: PackedFolder })[];
+}
+type PackedFolder = { lock: LockEntry | string | null; tree: string };
+
+function pack(state: State): Packed {
+  const locks: Record<string, LockEntry> = {};
+  const ref = (entry: LockEntry | null): string | null => {
+    if (entry === null) return null;
+    const key = createHash('sha1').update(JSON.stringify(entry)).digest('hex').slice(0, 16);
+    locks[key] = entry;
+    return key;
+  };
+  const history = state.history.map((h) => ({ ...h, before: { lock: ref(h.before.lock), tree: h.before.tree }, after: { lock: ref(h.after.lock), tree: h.after.tree } }));
+  return { ...state, locks, history };
+}
+
+function unpack(raw: Record<string, unknown>): State {
+  const locks = (isObject(raw.locks) ? raw.locks : {}) as Record<string, LockEntry>;
+  const folder = (f: PackedFolder) => ({ lock: typeof f.lock === 'string' ? locks[f.lock]! : f.lock, tree: f.tree });
+  const { locks: _locks, ...rest } = raw;
+  const history = (raw.history as Packed['history']).map((h) => ({ ...h, before: folder(h.before), after: folder(h.after) }));
+  return { ...(rest as unknown as State), history };
+}
+
 // --- shape ---------------------------------------------------------------------------
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -235,8 +269,11 @@ function shapeProblem(state: Record<string, unknown>, version: number): string |
     if (!(state[key] as unknown[]).every(isObject)) return `'${key}' holds something that is not a record`;
   }
   if (state.pending !== null && !isObject(state.pending)) return "'pending' is neither a record nor null";
+  const locks = isObject(state.locks) ? state.locks : {};
   const folder = (value: unknown): boolean =>
-    isObject(value) && (value.lock === null || isObject(value.lock)) && (version === 1 ? Array.isArray(value.files) : isString(value.tree));
+    isObject(value) &&
+    (value.lock === null || isObject(value.lock) || (isString(value.lock) && isObject(locks[value.lock]))) &&
+    (version === 1 ? Array.isArray(value.files) : isString(value.tree));
   for (const [i, h] of (state.history as Record<string, unknown>[]).entries()) {
     if (!isString(h.id) || !isString(h.component) || !isString(h.op) || !isString(h.at) || !folder(h.before) || !folder(h.after)) {
       return `history entry ${i + 1} is incomplete`;

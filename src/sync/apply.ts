@@ -29,6 +29,8 @@ export interface ApplyOptions {
   rebaseStops?: Map<string, NonNullable<ConflictSet['rebase']>>;
 }
 
+const REACHES_TARGET = new Set<ComponentPlan['action']>(['install', 'fast-forward', 'overwrite', 'stash']);
+
 const actionOp: Partial<Record<ComponentPlan['action'], HistoryEntry['op']>> = {
   install: 'pull',
   'fast-forward': 'pull',
@@ -55,6 +57,8 @@ export async function applyPlan(ctx: EngineContext, plan: PullPlan, options: App
       shape: c.shape,
       changes: c.action === 'remove' ? (options.keepFiles ? [] : 'remove') : c.changes,
       backupAll: c.action === 'stash',
+      // These reach the upstream tree exactly: its file list is known, nothing to hash again.
+      ...(c.target && REACHES_TARGET.has(c.action) ? { result: { tree: c.target.tree, files: c.target.files } } : {}),
     });
     prepared.push({ plan: c, folder });
   }

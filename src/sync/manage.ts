@@ -88,7 +88,7 @@ export async function addComponent(ctx: EngineContext, options: AddOptions): Pro
   }
 
   const nextManifest = { components: [...manifest.components, { ...spec, line: 0 }] };
-  const plan = await planPull(ctx, { names: [name], strategy: null, manifest: nextManifest, unlock: new Set([name]) });
+  const plan = await planPull(ctx, { names: [name], strategy: null, manifest: nextManifest, unlock: new Set([name]), allowDowngrade: true });
   const mine = plan.components.find((c) => c.name === name);
   if (mine?.action === 'blocked') {
     const file = mine.shape.kind === 'file';

@@ -81,6 +81,12 @@ export interface PullOptions {
   manifest?: Manifest;
   /** Only these names may be unlocked (add: the new one); default: the names pulled. */
   unlock?: Set<string> | 'all';
+  /**
+   * Let the resolution move a locked component to a lower version when the graph demands it
+   * (forge add of a component whose dependencies only an older version accepts; the plan shows
+   * it). A pull never does: a move down there is refused unless --to asks for it.
+   */
+  allowDowngrade?: boolean;
 }
 
 export async function planPull(ctx: EngineContext, options: PullOptions): Promise<PullPlan> {
@@ -125,7 +131,7 @@ export async function planPull(ctx: EngineContext, options: PullOptions): Promis
       selected = selection(options, manifest, lock, resolution);
     }
   }
-  guardDowngrades(manifest, lock, resolution, to?.name);
+  if (!options.allowDowngrade) guardDowngrades(manifest, lock, resolution, to?.name);
 
   const now = isoSeconds(ctx.clock.now());
   const fetchedRepos = new Set<string>();
@@ -387,6 +393,7 @@ async function planComponent(
     const now = shape.kind === 'file' ? 'a single file' : 'a folder';
     return { ...unmoved(shapeOf(old)), action: 'blocked', note: `${c.path} was ${was} at ${old.commit.slice(0, 12)} and is ${now} at ${c.commit.slice(0, 12)}; forge remove it and add it again to follow it` };
   }
+  checkUpstreamNames(c, target);
   const to = entryFor({ tree: target.tree, ...(target.kind === 'file' ? { file: target.files[0]! } : {}) }, now);
   const scanShape = old ? movingShape(old, c) : shape;
   const local = await ctx.worktree.scan(c.dest, scanShape);
@@ -457,6 +464,22 @@ async function planComponent(
       plan.action = merged.conflicts.length > 0 ? 'conflict' : strategy === 'rebase' ? 'rebase' : 'merge';
       return plan;
     }
+  }
+}
+
+/**
+ * Whatever the git adapter let through, forge installs no file whose name could climb out of the
+ * component folder or write into git's own (`..`, `.git`, backslashes on systems that read them
+ * as separators).
+ */
+function checkUpstreamNames(c: ResolvedComponent, target: Snapshot): void {
+  for (const file of target.files) {
+    const bad = file.path.split('/').find((s) => s === '' || s === '.' || s === '..' || s.toLowerCase() === '.git' || s.includes('\\') || s.includes('\0'));
+    if (bad === undefined) continue;
+    throw new ForgeError('E_COMPONENT_INVALID', `${c.repository} ${c.path} at ${c.version ?? c.commit.slice(0, 12)} holds ${JSON.stringify(file.path)}; forge refuses names that could write outside the component or into git's own folder.`, {
+      hint: 'Ask upstream to rename it; forge cannot install this version.',
+      data: { component: c.name, repository: c.repository, path: file.path },
+    });
   }
 }
 

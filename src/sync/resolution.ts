@@ -261,25 +261,35 @@ export async function resolveGraph(
     if (key) unlock.add(key);
   }
 
+  // First try with the lock alone for every component that is not free to move: a pull of one
+  // component (or an add) then reaches only the repositories it needs, and one that is down does
+  // not block work on the others. If that leaves no solution, ask every repository.
+  let lockOnly = true;
   const provider = {
     candidates: async (req: Requirement): Promise<Candidate[]> => {
       const info = infos.get(req.key);
       if (!info) throw new ForgeError('E_INTERNAL', `Unknown component key ${req.key}.`);
-      const remote = await view.listRefs(info.repository);
       const c = req.constraint;
+      const entry = lockByKey.get(req.key);
+      if (lockOnly && entry && !unlock.has(req.key)) {
+        const kept = { key: req.key, version: entry.version ?? null, commit: entry.commit, ref: entry.ref ?? null };
+        if (c.kind === 'version' && entry.version !== undefined && semver.satisfies(entry.version, c.range)) return [kept];
+        if (c.kind === 'ref' && entry.ref === (c.ref.startsWith('refs/') ? c.ref : `refs/heads/${c.ref}`)) return [kept];
+      }
       let list: Candidate[];
       if (c.kind === 'commit') list = [{ key: req.key, version: null, commit: c.commit, ref: null }];
       else if (c.kind === 'ref') {
+        const remote = await view.listRefs(info.repository);
         const hit = findRef(remote, c.ref);
         if (!hit) {
           throw new ForgeError('E_REF_NOT_FOUND', `Branch or ref '${c.ref}' does not exist in ${info.repository} (wanted by ${req.requiredBy ? req.requiredBy.label : 'forge.yaml'}).`);
         }
         list = [{ key: req.key, version: null, commit: hit.commit, ref: hit.name }];
       } else {
+        const remote = await view.listRefs(info.repository);
         list = tagVersions(remote, info.tagNames).map((v) => ({ key: req.key, version: v.version, commit: v.commit, ref: v.tag }));
         // A locked version whose tag is gone upstream stays a candidate: the component is then
         // detached, never moved down to whatever the listing still has.
-        const entry = lockByKey.get(req.key);
         if (entry?.version && !list.some((x) => x.version === entry.version)) {
           list.push({ key: req.key, version: entry.version, commit: entry.commit, ref: entry.ref ?? null });
         }
@@ -304,7 +314,11 @@ export async function resolveGraph(
     },
   };
 
-  const result = await solve(roots, provider, { locked, unlock });
+  let result = await solve(roots, provider, { locked, unlock });
+  if (!result.ok) {
+    lockOnly = false;
+    result = await solve(roots, provider, { locked, unlock });
+  }
   if (!result.ok) {
     throw new ForgeError(result.code, result.message, {
       hint: result.code === 'E_COMPONENT_NOT_FOUND'
@@ -543,7 +557,24 @@ export async function ensure(ctx: EngineContext, repository: string, wants: { co
   if (missing.length === 0) return;
   ctx.reporter.emit({ type: 'fetch', repository });
   const deep = missing.some((w) => !w.ref);
-  const { fetched } = await git.ensureCommits(url, missing, { deep });
+  let fetched: boolean;
+  try {
+    ({ fetched } = await git.ensureCommits(url, missing, { deep }));
+  } catch (error) {
+    // A tag the server still lists, fetched by its name, that brings no commit: it names a tree or a file.
+    const ref = isForgeError(error) && error.code === 'E_COMMIT_NOT_FOUND' ? (error.data.ref as string | undefined) : undefined;
+    if (ref?.startsWith('refs/tags/')) {
+      const listed = (await git.listRemoteRefs(url).catch(() => null))?.refs.find((r) => r.name === ref);
+      if (listed && missing.some((w) => w.ref === ref && w.commit === listed.commit)) {
+        throw new ForgeError('E_COMPONENT_INVALID', `Tag ${ref.slice('refs/tags/'.length)} of ${repository} points at ${listed.commit.slice(0, 12)}, which is not a commit; a tag of a tree or a file is no release forge can install.`, {
+          hint: 'Ask upstream to fix or delete that tag; meanwhile give a range that leaves it out (--version, or version: in forge.yaml).',
+          data: { repository, ref, object: listed.commit },
+          cause: error,
+        });
+      }
+    }
+    throw error;
+  }
   ctx.reporter.emit({ type: 'fetched', repository, fetched });
 }
 
@@ -570,12 +601,15 @@ export async function locateByName(
   const manifests = await ctx.git().findComponentManifests(repositoryUrl(repository), target.commit);
   const hits: string[] = [];
   const named: string[] = [];
+  const unreadable: string[] = [];
   for (const m of manifests) {
     let declared: string | undefined;
     try {
       declared = parseComponentManifest(new TextDecoder().decode(m.content), `${repository} ${m.folder}/component.yaml`).name;
-    } catch {
-      continue; // a broken component.yaml elsewhere in the repository is not this component's problem
+    } catch (error) {
+      // A broken component.yaml elsewhere in the repository is not this component's problem, but it is worth a word.
+      unreadable.push(`${m.folder}/component.yaml (${isForgeError(error) ? error.message.replace(/^.*component\.yaml[^:]*:\s*/, '').replace(/\.$/, '') : 'unreadable'})`);
+      continue;
     }
     if (declared) named.push(declared);
     if (declared === name || (declared === undefined && baseName(m.folder) === name)) hits.push(m.folder);
@@ -587,9 +621,41 @@ export async function locateByName(
       exitCode: askedBy ? 1 : 2,
     });
   }
-  const who = askedBy ? `${askedBy} needs component '${name}'` : `Component '${name}' was not found`;
-  throw new ForgeError(askedBy ? 'E_DEPENDENCY_MISSING' : 'E_COMPONENT_NOT_FOUND', `${who}, but no component.yaml in ${repository} names it${named.length ? ` (components there: ${[...new Set(named)].sort().join(', ')})` : ''}.`, {
-    hint: askedBy ? 'Fix the dependency upstream, or give its path.' : "Give the folder with --path (or 'path:' in forge.yaml).",
+  const there = [...new Set(named)].sort();
+  const guess = nearest(name, there);
+  const listing = there.length ? ` (components there: ${there.join(', ')})` : ' (no component.yaml there names a component)';
+  const broken = unreadable.length ? ` ${unreadable.length} component.yaml file(s) there could not be read: ${unreadable.slice(0, 3).join(', ')}${unreadable.length > 3 ? ', …' : ''}.` : '';
+  const who = askedBy ? `${askedBy} needs component '${name}', but ${repository} has none by that name` : `No component named '${name}' in ${repository}`;
+  throw new ForgeError(askedBy ? 'E_DEPENDENCY_MISSING' : 'E_COMPONENT_NOT_FOUND', `${who}${listing}.${guess ? ` Did you mean '${guess}'?` : ''}${broken}`, {
+    hint: askedBy ? 'Fix the dependency upstream, or give its path.' : guess ? `Use '${guess}', or give the folder with --path (or 'path:' in forge.yaml).` : "Give the folder with --path (or 'path:' in forge.yaml).",
     data: { conflictType: 'dependency' },
   });
+}
+
+/** The candidate a typo most likely meant (edit distance at most 2), or null. */
+function nearest(word: string, candidates: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = 3;
+  for (const candidate of candidates) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length]!;
 }

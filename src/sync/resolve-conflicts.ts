@@ -105,7 +105,8 @@ export async function resolveConflicts(
     if (outcome === 'unresolved') continue;
     resolved.push(record.file);
     if (outcome === null) {
-      if (before.files.some((f) => f.path === record.file || f.path.startsWith(`${record.file}/`))) changes.push({ action: 'delete', path: record.file });
+      // No file on the chosen side: remove the file there, never a folder (a type-change record keeps the local folder).
+      if (before.files.some((f) => f.path === record.file)) changes.push({ action: 'delete', path: record.file });
     } else changes.push({ action: 'write', path: record.file, mode: outcome.mode, content: outcome.content });
   }
 

@@ -7,8 +7,8 @@ import semver from 'semver';
 import { ForgeError, isForgeError } from '../errors.js';
 import type { EngineContext } from './engine-context.js';
 import type { ComponentSpec, LockEntry, Lockfile, Manifest, Selector, Snapshot, Status } from '../core/model.js';
-import type { PullRequestRecord, UpstreamSnapshot } from '../core/ports.js';
-import { RemoteView, ensure, lockMatchesSpec, resolveGraph, selectorOfLock, type PullTarget } from './resolution.js';
+import type { PullRequestRecord } from '../core/ports.js';
+import { RemoteView, lockMatchesSpec, resolveGraph, selectorOfLock, type PullTarget } from './resolution.js';
 import { baseName, repositoryId, repositoryUrl } from '../core/repository.js';
 import { diffSnapshots, type PathChange } from './snapshot.js';
 import { shapeOf, snapshotOptionsOf } from '../core/file-filter.js';
@@ -219,10 +219,12 @@ function sameKind(selector: Selector, entry: LockEntry): boolean {
 /**
  * The lock's `tree` must be the upstream tree at the locked commit. A lock edited together with
  * the files it protects looks pristine offline; online, the upstream tree says otherwise, and the
- * local changes are what differs from upstream.
+ * local changes are what differs from upstream. Status checks what the object cache already
+ * holds (it fetches nothing when nothing moved); `forge verify` fetches whatever it needs.
  */
 async function checkLockedTree(ctx: EngineContext, entry: LockEntry, local: Snapshot, result: ComponentStatus, detailed: boolean): Promise<void> {
-  const upstream = await upstreamSnapshot(ctx, entry);
+  if (!(await ctx.git().hasCommit(repositoryUrl(entry.repository), entry.commit))) return;
+  const upstream = await ctx.git().readSnapshot(repositoryUrl(entry.repository), entry.commit, entry.path, snapshotOptionsOf(entry));
   if (upstream.tree === entry.tree) return;
   const said = entry.blob !== undefined ? `blob ${entry.blob.slice(0, 12)}` : `tree ${entry.tree.slice(0, 12)}`;
   const found = upstream.kind === 'file' && entry.blob !== undefined ? `blob ${upstream.files[0]!.oid.slice(0, 12)}` : upstream.kind === 'file' ? 'a single file' : entry.blob !== undefined ? 'a folder' : `tree ${upstream.tree.slice(0, 12)}`;
@@ -230,12 +232,6 @@ async function checkLockedTree(ctx: EngineContext, entry: LockEntry, local: Snap
   const changes = diffSnapshots(upstream, local);
   result.localChanges = changes.map((c) => c.path);
   if (detailed) result.changes = changes.map((c) => ({ file: c.path, kind: c.kind }));
-}
-
-/** The upstream files at a locked commit, fetched when the cache does not have them. */
-export async function upstreamSnapshot(ctx: EngineContext, entry: LockEntry): Promise<UpstreamSnapshot> {
-  await ensure(ctx, entry.repository, [{ commit: entry.commit, ...(entry.ref ? { ref: entry.ref } : {}) }]);
-  return ctx.git().readSnapshot(repositoryUrl(entry.repository), entry.commit, entry.path, snapshotOptionsOf(entry));
 }
 
 /** Failures of resolution itself (ranges, cycles, missing components); anything else (network, auth) is thrown. */

@@ -35,6 +35,8 @@ export interface FolderWrite {
   changes: readonly FileChange[] | 'remove';
   /** Back up every file of the folder, not only those replaced (a stash keeps the whole folder). */
   backupAll?: boolean;
+  /** The folder once written, when the caller knows it (a fast-forward reaches the upstream tree): no hashing needed. */
+  result?: Snapshot;
 }
 
 /** A folder write whose backups are taken and whose before and after file lists are in the tree index. */
@@ -112,17 +114,23 @@ export function replacedFiles(local: readonly FileEntry[], changes: readonly Fil
 export function filesAfter(local: readonly FileEntry[], changes: readonly FileChange[] | 'remove'): FileEntry[] {
   if (changes === 'remove') return [];
   const map = new Map(local.map((f) => [f.path, f]));
+  // Every folder that holds a file (may also name folders emptied since: those only cost a look).
+  const folders = new Set<string>();
+  const addFolders = (path: string) => {
+    for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) folders.add(path.slice(0, i));
+  };
+  for (const path of map.keys()) addFolders(path);
   // Deletes first, then writes, as WorktreePort.apply does.
   const ordered = [...changes.filter((c) => c.action === 'delete'), ...changes.filter((c) => c.action === 'write')];
   for (const change of ordered) {
-    for (const path of [...map.keys()]) if (path.startsWith(`${change.path}/`)) map.delete(path);
+    if (folders.has(change.path)) for (const path of [...map.keys()]) if (path.startsWith(`${change.path}/`)) map.delete(path);
     if (change.action === 'delete') {
       map.delete(change.path);
       continue;
     }
-    const parts = change.path.split('/');
-    for (let i = 1; i < parts.length; i++) map.delete(parts.slice(0, i).join('/'));
+    for (let i = change.path.indexOf('/'); i >= 0; i = change.path.indexOf('/', i + 1)) map.delete(change.path.slice(0, i));
     map.set(change.path, { path: change.path, mode: change.mode, oid: blobId(change.content) });
+    addFolders(change.path);
   }
   return [...map.values()].sort(compareByPath);
 }
@@ -130,9 +138,13 @@ export function filesAfter(local: readonly FileEntry[], changes: readonly FileCh
 /** Step 1 for one folder: backups, and the before and after file lists in the tree index. */
 export async function prepareFolder(ctx: EngineContext, write: FolderWrite): Promise<PreparedFolder> {
   await backupFiles(ctx, write.dest, write.backupAll ? write.current.files : replacedFiles(write.current.files, write.changes), write.shape);
-  const afterFiles = filesAfter(write.current.files, write.changes);
   const before = write.current.files.length === 0 ? EMPTY_TREE : write.current.tree;
   if (before !== EMPTY_TREE && !(await ctx.trees.get(before))) await ctx.trees.put(write.current);
+  if (write.result) {
+    if (write.result.files.length > 0) await ctx.trees.put(write.result);
+    return { ...write, before, after: write.result.files.length === 0 ? EMPTY_TREE : write.result.tree, afterFiles: write.result.files };
+  }
+  const afterFiles = filesAfter(write.current.files, write.changes);
   const after = await ctx.trees.putFiles(afterFiles);
   return { ...write, before, after, afterFiles };
 }
@@ -245,8 +257,9 @@ async function rollBack(ctx: EngineContext, pending: PendingOperation): Promise<
     await ctx.manifest.writeText(pending.manifest.before);
   }
   const names = Object.keys(pending.lock.before);
-  if (names.length > 0) {
-    const lock = await ctx.lock.read();
+  const lock = names.length > 0 ? await ctx.lock.read() : null;
+  // Only when the lock was written: a lock the operation never reached stays as it is (or absent).
+  if (lock && names.some((name) => !sameEntry(lock.components[name], pending.lock.before[name]))) {
     for (const name of names) {
       const entry = pending.lock.before[name] ?? null;
       if (entry) lock.components[name] = entry;

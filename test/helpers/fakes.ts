@@ -74,10 +74,21 @@ function toStored(file: FakeFile): StoredFile {
   return { mode: file.mode ?? '100644', content: bytes(file.content) };
 }
 
+/** Blob ids by content object: a file carried from commit to commit is hashed once (large fixtures stay fast). */
+const oids = new WeakMap<Uint8Array, Oid>();
+function oidOf(content: Uint8Array): Oid {
+  let oid = oids.get(content);
+  if (oid === undefined) {
+    oid = blobOid(content);
+    oids.set(content, oid);
+  }
+  return oid;
+}
+
 /** Flattens a map of files into a Snapshot (paths relative to the map's root), with git's tree id. */
 export function snapshotOf(files: ReadonlyMap<string, StoredFile>): Snapshot {
   const entries: FileEntry[] = [...files]
-    .map(([path, f]) => ({ path, mode: f.mode, oid: blobOid(f.content) }))
+    .map(([path, f]) => ({ path, mode: f.mode, oid: oidOf(f.content) }))
     .sort((a, b) => comparePaths(a.path, b.path));
   return { tree: snapshotFromFiles(entries), files: entries };
 }
@@ -122,6 +133,9 @@ export class FakeRepository {
   head = 'refs/heads/main';
   private count = 0;
 
+  /** Every file content of every commit, by blob id. */
+  readonly blobs = new Map<Oid, Uint8Array>();
+
   constructor(readonly url: string) {}
 
   /** Adds a commit and returns its (real git) id. */
@@ -150,6 +164,7 @@ export class FakeRepository {
       `author ${signature(author)}\ncommitter ${signature(committer)}\n\n${message}`;
     const oid = createHash('sha1').update(`commit ${Buffer.byteLength(body)}\0`).update(body).digest('hex');
     this.commits.set(oid, { info: { oid, parents, tree, message, author: { ...author } }, files });
+    for (const f of files.values()) this.blobs.set(oidOf(f.content), f.content);
     return oid;
   }
 
@@ -278,9 +293,8 @@ export class FakeUpstream implements GitPort {
   }
 
   async readBlob(url: string, oid: Oid): Promise<Uint8Array> {
-    for (const c of this.known(url).commits.values()) {
-      for (const f of c.files.values()) if (blobOid(f.content) === oid) return f.content;
-    }
+    const found = this.known(url).blobs.get(oid);
+    if (found) return found;
     throw new Error(`fake upstream: no blob ${oid} in ${url}`);
   }
 
@@ -395,11 +409,27 @@ export class FakeWorktree implements WorktreePort {
 
   /** Writes a file as the user would (full path from the repository root). */
   write(path: string, file: FakeFile): void {
-    this.store.set(path, toStored(file));
+    this.put(path, toStored(file));
   }
 
   remove(path: string): void {
-    this.store.delete(path);
+    this.drop(path);
+  }
+
+  /** How many files each folder holds, kept with `store` so a write finds a folder to replace without a scan. */
+  private readonly folderFiles = new Map<string, number>();
+  private put(path: string, file: StoredFile): void {
+    if (!this.store.has(path)) for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) this.folderFiles.set(path.slice(0, i), (this.folderFiles.get(path.slice(0, i)) ?? 0) + 1);
+    this.store.set(path, file);
+  }
+  private drop(path: string): void {
+    if (!this.store.delete(path)) return;
+    for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+      const folder = path.slice(0, i);
+      const left = (this.folderFiles.get(folder) ?? 1) - 1;
+      if (left > 0) this.folderFiles.set(folder, left);
+      else this.folderFiles.delete(folder);
+    }
   }
 
   /** The files of a folder, relative to it, as text. */
@@ -469,9 +499,9 @@ export class FakeWorktree implements WorktreePort {
       if (shape.kind === 'file' ? inside.length > 0 : inside.some((key) => !select!.selects(key.slice(dest.length + 1)))) {
         throw new ForgeError('E_NAME_CLASH', `${path} is a folder that holds files that are not component ${dest}'s.`);
       }
-      for (const key of inside) this.store.delete(key);
+      for (const key of inside) this.drop(key);
       if (change.action === 'delete') {
-        this.store.delete(path);
+        this.drop(path);
         continue;
       }
       const parts = path.split('/');
@@ -479,21 +509,21 @@ export class FakeWorktree implements WorktreePort {
         const folder = parts.slice(0, i).join('/');
         if (this.store.has(folder)) throw new ForgeError('E_NAME_CLASH', `${folder} is a file where component ${dest} needs a folder.`);
       }
-      this.store.set(path, { mode: change.mode, content: new Uint8Array(change.content) });
+      this.put(path, { mode: change.mode, content: new Uint8Array(change.content) });
     }
   }
 
   async removeFolder(dest: string, shape: ComponentShape = WHOLE_FOLDER): Promise<void> {
     if (shape.kind === 'file') {
       this.mine(dest, shape);
-      this.store.delete(dest);
+      this.drop(dest);
       return;
     }
     if (shape.filters) {
-      for (const path of this.mine(dest, shape).keys()) this.store.delete(`${dest}/${path}`);
+      for (const path of this.mine(dest, shape).keys()) this.drop(`${dest}/${path}`);
       return;
     }
-    for (const path of [...this.store.keys()]) if (path.startsWith(`${dest}/`)) this.store.delete(path);
+    for (const path of [...this.store.keys()]) if (path.startsWith(`${dest}/`)) this.drop(path);
   }
 
   async commitsTouching(dest: string, _sinceIso: string): Promise<ConsumerCommits> {

@@ -43,6 +43,8 @@ async function conflicted(): Promise<string> {
   expect((await run(dir, 'init')).code).toBe(0);
   expect((await run(dir, 'add', url, NAME, '--version', '1.0.0')).code).toBe(0);
   await writeFile(join(dir, DIR, 'main.txt'), LOCAL);
+  // forge.yaml pinned 1.0.0; widen it so the pull may take 1.1.0 (--to stays inside the range).
+  await writeFile(join(dir, 'forge.yaml'), (await readFile(join(dir, 'forge.yaml'), 'utf8')).replace('version: 1.0.0', 'version: ^1.0.0'));
   expect((await run(dir, 'sync', 'pull', NAME, '--merge', '--to', '1.1.0')).code).toBe(1);
   const conflicts = (await run(dir, 'sync', 'conflicts', 'list', '--json')).json().conflicts;
   expect(conflicts.map((c: { file: string }) => c.file)).toEqual(['main.txt']);

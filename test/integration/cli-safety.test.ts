@@ -214,3 +214,108 @@ describe('an interrupted pull (kill -9) is finished or rolled back by the next r
     await rm(join(dir, 'a/new.txt'));
   });
 });
+
+describe('every writer is crash-safe: a kill -9 mid-write is finished or rolled back by the next run', () => {
+  /** The workspace's files (not .git, not .forge) with the lock's resolvedAt times blanked, which differ between two runs. */
+  async function state(dir: string): Promise<Record<string, string>> {
+    const files = await snapshot(dir);
+    const lock = files['forge.lock.yaml'];
+    if (lock) files['forge.lock.yaml'] = Buffer.from(lock, 'base64').toString('utf8').replace(/resolvedAt: .*/g, 'resolvedAt: -');
+    return files;
+  }
+
+  async function leftovers(dir: string): Promise<string[]> {
+    const out: string[] = [];
+    const walk = async (rel: string) => {
+      for (const entry of await readdir(join(dir, rel), { withFileTypes: true })) {
+        const path = rel ? `${rel}/${entry.name}` : entry.name;
+        if (path === '.git') continue;
+        if (entry.isDirectory()) await walk(path);
+        else if (entry.name.endsWith('.tmp')) out.push(path);
+      }
+    };
+    await walk('');
+    return out;
+  }
+
+  async function copyOf(template: string): Promise<string> {
+    const dir = await tempDir('forge-kill-');
+    await rm(dir, { recursive: true, force: true });
+    const { cp } = await import('node:fs/promises');
+    await cp(template, dir, { recursive: true, verbatimSymlinks: true });
+    return dir;
+  }
+
+  /** One upstream per writer, v1.0.0 installed as component `w`, then v1.1.0 published (a.txt and b.txt change). */
+  async function prepared(name: string, after: (dir: string, url: string) => Promise<void>): Promise<string> {
+    await makeRepo(server.root, name, { files: { 'w/a.txt': 'alpha\nbeta\ngamma\n', 'w/b.txt': 'b\n', 'w/c.txt': 'c\n' }, tag: 'v1.0.0' });
+    const url = `${server.url}/${name}.git`;
+    const dir = await workspace();
+    expect((await run(dir, ['add', url, 'w', '--path', 'w'])).code).toBe(0);
+    await commitToRepo(server.root, name, { files: { 'w/a.txt': 'alpha\nBETA\ngamma\n', 'w/b.txt': 'b2\n', 'w/d.txt': 'd\n' }, tag: 'v1.1.0' });
+    await after(dir, url);
+    return dir;
+  }
+
+  const writers: { name: string; setup: (dir: string, url: string) => Promise<void>; args: string[]; changesLock: boolean }[] = [
+    { name: 'add', setup: async (dir) => void (await run(dir, ['remove', 'w'])), args: ['add', 'URL', 'w', '--path', 'w'], changesLock: true },
+    { name: 'remove', setup: async () => {}, args: ['remove', 'w'], changesLock: true },
+    { name: 'undo', setup: async (dir) => expect((await run(dir, ['sync', 'pull', '--all'])).code).toBe(0), args: ['sync', 'undo', 'w'], changesLock: true },
+    {
+      name: 'resolve',
+      setup: async (dir) => {
+        await writeFile(join(dir, 'w/a.txt'), 'alpha\nmine\ngamma\n');
+        expect((await run(dir, ['sync', 'pull', '--all', '--merge'])).code).toBe(1);
+      },
+      args: ['sync', 'resolve', 'w', '--prefer-local'],
+      changesLock: false,
+    },
+    {
+      name: 'resolve --abort',
+      setup: async (dir) => {
+        await writeFile(join(dir, 'w/a.txt'), 'alpha\nmine\ngamma\n');
+        expect((await run(dir, ['sync', 'pull', '--all', '--merge'])).code).toBe(1);
+      },
+      args: ['sync', 'resolve', 'w', '--abort'],
+      changesLock: true,
+    },
+    {
+      name: 'stash pop',
+      setup: async (dir) => {
+        await writeFile(join(dir, 'w/c.txt'), 'my c\n');
+        expect((await run(dir, ['sync', 'pull', '--all', '--stash'])).code).toBe(0);
+      },
+      args: ['sync', 'stash', 'pop', 'w'],
+      changesLock: false,
+    },
+  ];
+
+  for (const writer of writers) {
+    it(`${writer.name}: killed after its first folder it is rolled back; killed before its state it is ${writer.changesLock ? 'completed' : 'rolled back'}`, async () => {
+      const url = `${server.url}/kill-${writer.name.replace(/\W+/g, '-')}.git`;
+      const template = await prepared(`kill-${writer.name.replace(/\W+/g, '-')}`, writer.setup);
+      const args = writer.args.map((a) => (a === 'URL' ? url : a));
+      const before = await state(template);
+      const twin = await copyOf(template);
+      expect((await run(twin, args)).code).toBe(0);
+      const after = await state(twin);
+      expect(after).not.toEqual(before); // the writer really writes
+
+      for (const point of ['after-first-folder', 'before-state'] as const) {
+        const dir = await copyOf(template);
+        const killed = await run(dir, args, { FORGE_TEST_KILL_AT: point });
+        expect(killed.code, `${writer.name} killed at ${point}`).toBe(137);
+        const next = await run(dir, ['sync', 'status', '--offline', '--json']);
+        expect(next.stderr).toMatch(/interrupted forge/);
+        const expected = point === 'before-state' && writer.changesLock ? after : before;
+        expect(await state(dir), `${writer.name} killed at ${point}`).toEqual(expected);
+        expect(await leftovers(dir)).toEqual([]);
+        // And the workspace works on: the same command (when rolled back) ends where an uninterrupted run does.
+        if (expected === before) {
+          expect((await run(dir, args)).code).toBe(0);
+          expect(await state(dir)).toEqual(after);
+        }
+      }
+    });
+  }
+});

@@ -88,6 +88,8 @@ describe('every bad forge.yaml gives exit 2 naming file:line, component and fiel
     { name: 'path escaping with ..', text: component('repository: github.com/o/r\npath: ../../etc\nversion: ^1.0.0'), line: 4, field: 'path', component: 'lookup', says: /outside the repository/, code: 'E_PATH_ESCAPES' },
     { name: 'absolute dest', text: component('repository: github.com/o/r\ndest: /etc/x\nversion: ^1.0.0'), line: 4, field: 'dest', component: 'lookup', says: /absolute/, code: 'E_PATH_ESCAPES' },
     { name: 'unknown field typo', text: component('repository: github.com/o/r\nverison: ^1.0.0\nversion: ^1.0.0'), line: 4, field: 'verison', component: 'lookup', says: /did you mean 'version'/ },
+    { name: 'repo: for repository (issue 8.4: it said ref)', text: component('repository: github.com/o/r\nrepo: github.com/o/r\nversion: ^1.0.0'), line: 4, field: 'repo', component: 'lookup', says: /did you mean 'repository'/ },
+    { name: 'branch: for ref', text: component('repository: github.com/o/r\nversion: ^1.0.0\nbranch: main'), line: 5, field: 'branch', component: 'lookup', says: /did you mean 'ref'/ },
     { name: 'git scheme', text: component('repository: git://github.com/o/r\nversion: ^1.0.0'), line: 3, field: 'repository', component: 'lookup', says: /'git' scheme/, code: 'E_BAD_REPOSITORY' },
     { name: 'file URL on another host', text: component('repository: file://server/tmp/repo\nversion: ^1.0.0'), line: 3, field: 'repository', component: 'lookup', says: /this machine/, code: 'E_BAD_REPOSITORY' },
     { name: 'ssh with a password', text: component('repository: ssh://git:pw@github.com/o/r.git\nversion: ^1.0.0'), line: 3, field: 'repository', component: 'lookup', says: /password/, code: 'E_BAD_REPOSITORY' },

@@ -390,3 +390,68 @@ describe('stash pop and undo', () => {
     expect(world.worktree.read(`${BUTTON}/a.txt`)).toBe('my edit\n');
   });
 });
+
+describe('issue 8.6: one unreachable upstream does not block work on the others', () => {
+  /** The fake upstream, with one repository's server down (every call fails as a network error would). */
+  function down(world: World, repository: string) {
+    const git = Object.create(world.upstream);
+    const dead = (url: string) => url.includes(repository.replace(/^github\.com\//, ''));
+    for (const method of ['listRemoteRefs', 'ensureCommits', 'readSnapshot', 'readBlob', 'findComponentManifests', 'readCommit'] as const) {
+      git[method] = async (url: string, ...rest: unknown[]) => {
+        if (dead(url)) throw new ForgeError('E_NETWORK', `${url} could not be reached.`);
+        return (world.upstream[method] as (...a: unknown[]) => Promise<unknown>).call(world.upstream, url, ...rest);
+      };
+    }
+    git.hasCommit = (url: string, commit: string) => world.upstream.hasCommit(url, commit);
+    return makeContext(world, { git: () => git });
+  }
+
+  it('pull NAME and add contact only the repositories they need; the rest stay at their lock', async () => {
+    const { world, ui, tokens } = uiKit();
+    world.upstream.repo(TOOLS).commit({ files: { 'solo/x.txt': 'x\n' }, tag: 'v1.0.0' });
+    world.manifest.seed([spec('button', UI, { path: 'components/button', version: '^1.0.0' }), spec('solo', TOOLS, { path: 'solo' })]);
+    await pullAll(world);
+    world.upstream.repo(TOOLS).commit({ files: { 'solo/x.txt': 'x2\n' }, tag: 'v1.1.0' });
+    ui.commit({ files: { 'components/button/button.tsx': 'export const Button = 2;\n' }, tag: 'v1.1.0' });
+    tokens.commit({ files: { 'tokens/colors.json': '{"red":9}\n' }, tag: 'v1.2.0' });
+    const before = structuredClone(world.lock.lockfile);
+
+    // The ui-kit and design-tokens servers are down: solo still pulls.
+    const ctx = down(world, 'acme/ui-kit');
+    const result = await pull(ctx, { names: ['solo'], strategy: null, dryRun: false });
+    expect(result.plan.components.find((c) => c.name === 'solo')!.action).toBe('fast-forward');
+    expect(world.lock.lockfile.components.button).toEqual(before.components.button);
+    expect(world.lock.lockfile.components.tokens).toEqual(before.components.tokens);
+
+    // And an add from a reachable repository works while another one is down.
+    world.upstream.repo(TOOLS).commit({ files: { 'other/y.txt': 'y\n' }, tag: 'v1.2.0' });
+    await addComponent(ctx, { repository: TOOLS, component: 'other', path: 'other', version: '^1.0.0' });
+    expect(world.worktree.read('other/y.txt')).toBe('y\n');
+    expect(world.lock.lockfile.components.button).toEqual(before.components.button);
+  });
+});
+
+describe('7.3 resolving a type change', () => {
+  it('keeping the local side (or editing by hand) keeps the folder and everything in it', async () => {
+    for (const mode of [{ kind: 'prefer', side: 'local' }, { kind: 'marked' }, { kind: 'strategy', strategy: 'ours' }] as const) {
+      const { world, tools, ctx } = await installedButton();
+      tools.commit({ files: inFolder(BUTTON, { 'y.txt': 'upstream file\n' }), tag: 'v1.1.0' });
+      world.worktree.write(`${BUTTON}/y.txt/mine.md`, 'my notes\n');
+      await pull(ctx, { names: [], strategy: 'merge', dryRun: false });
+      const result = await resolveConflicts(ctx, { component: 'button', files: [], mode });
+      expect(result.remaining).toEqual([]);
+      expect(world.worktree.read(`${BUTTON}/y.txt/mine.md`)).toBe('my notes\n');
+    }
+  });
+
+  it('taking upstream replaces the folder with the file, and undo brings the folder back', async () => {
+    const { world, tools, ctx } = await installedButton();
+    tools.commit({ files: inFolder(BUTTON, { 'y.txt': 'upstream file\n' }), tag: 'v1.1.0' });
+    world.worktree.write(`${BUTTON}/y.txt/mine.md`, 'my notes\n');
+    await pull(ctx, { names: [], strategy: 'merge', dryRun: false });
+    await resolveConflicts(ctx, { component: 'button', files: [], mode: { kind: 'prefer', side: 'upstream' } });
+    expect(world.worktree.read(`${BUTTON}/y.txt`)).toBe('upstream file\n');
+    await undo(ctx, 'button');
+    expect(world.worktree.read(`${BUTTON}/y.txt/mine.md`)).toBe('my notes\n');
+  });
+});
