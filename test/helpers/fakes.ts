@@ -537,7 +537,7 @@ export class FakeWorktree implements WorktreePort {
 export function spec(
   name: string,
   repository: string,
-  options: { path?: string; dest?: string; version?: string; ref?: string; commit?: string } = {},
+  options: { path?: string; dest?: string; version?: string; ref?: string; commit?: string; include?: string[]; exclude?: string[] } = {},
 ): ComponentSpec {
   const selector: Selector =
     options.commit !== undefined
@@ -545,7 +545,16 @@ export function spec(
       : options.ref !== undefined
         ? { kind: 'ref', ref: options.ref }
         : { kind: 'version', range: options.version ?? '*' };
-  return { name, repository, path: options.path, dest: options.dest, selector, line: 1 };
+  return {
+    name,
+    repository,
+    path: options.path,
+    dest: options.dest,
+    selector,
+    ...(options.include ? { include: options.include } : {}),
+    ...(options.exclude ? { exclude: options.exclude } : {}),
+    line: 1,
+  };
 }
 
 export class FakeManifestStore implements ManifestStore {
