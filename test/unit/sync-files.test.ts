@@ -2,7 +2,10 @@
 // engine with the in-memory fakes: install, status, every pull strategy, conflicts and resolve,
 // stash, undo, remove, verify, crash recovery and the bad inputs.
 import { describe, expect, it } from 'vitest';
-import { fileNameOf } from '../../src/core/file-filter.js';
+import { fileNameOf, shapeOf } from '../../src/core/file-filter.js';
+import { lockedSnapshot } from '../../src/sync/pull-plan.js';
+import { diffSnapshots } from '../../src/sync/snapshot.js';
+import { upstreamChanges } from '../../src/sync/upstream-changes.js';
 import { singleFileTree } from '../../src/store/lockfile.js';
 import { diffComponents, editField } from '../../src/sync/dev.js';
 import { popStash, undo } from '../../src/sync/history-ops.js';
@@ -411,5 +414,39 @@ describe('a folder filtered by include/exclude', () => {
     expect(error.code).toBe('E_USAGE');
     expect(error.message).toContain('--exclude "../x"');
     expect(world.upstream.listRefsCount()).toBe(0);
+  });
+});
+
+describe('the changes a push sends upstream', () => {
+  const author = { name: 'Forge Test', email: 'test@forge.invalid', timestamp: 1717243200, timezoneOffset: 0 };
+
+  it('a single file: the commit replaces exactly that file; every other path is the locked commit’s', async () => {
+    const { world, tools, v1, ctx } = await installedFile();
+    world.worktree.write(DEST, lines({ 4: 'four local' }));
+    const entry = world.lock.lockfile.components.button!;
+    const diff = diffSnapshots(await lockedSnapshot(ctx, entry), await world.worktree.scan(DEST, { kind: 'file' }));
+    const changes = await upstreamChanges(ctx, entry, diff);
+    expect(changes.map((c) => [c.action, c.path])).toEqual([['write', UP]]);
+    const made = await world.upstream.createCommit(tools.url, { parent: v1, changes, message: 'button', author });
+    const files = tools.commits.get(made.commit)!.files;
+    const before = tools.commits.get(v1)!.files;
+    expect(Buffer.from(files.get(UP)!.content).toString()).toBe(lines({ 4: 'four local' }));
+    for (const [path, file] of before) if (path !== UP) expect(files.get(path)).toEqual(file);
+    expect(files.size).toBe(before.size);
+  });
+
+  it('a filtered folder: only selected files go; upstream’s files outside the filter stay as they are', async () => {
+    const { world, tools, v1, ctx } = await installedFiltered();
+    world.worktree.write('lib/src/main.ts', lines({ 4: 'four local' }));
+    world.worktree.write('lib/src/new.ts', 'new\n');
+    world.worktree.write('lib/src/main.test.ts', 'my test, edited\n');
+    const entry = world.lock.lockfile.components.lib!;
+    const diff = diffSnapshots(await lockedSnapshot(ctx, entry), await world.worktree.scan(LIB, shapeOf(entry)));
+    const changes = await upstreamChanges(ctx, entry, diff);
+    expect(changes.map((c) => [c.action, c.path])).toEqual([['write', 'lib/src/main.ts'], ['write', 'lib/src/new.ts']]);
+    const made = await world.upstream.createCommit(tools.url, { parent: v1, changes, message: 'lib', author });
+    const files = tools.commits.get(made.commit)!.files;
+    expect(Buffer.from(files.get('lib/src/main.test.ts')!.content).toString()).toBe('test 1\n');
+    expect(Buffer.from(files.get('lib/docs/guide.md')!.content).toString()).toBe('guide\n');
   });
 });

@@ -112,6 +112,31 @@ describe('a folder filtered by include/exclude', () => {
   });
 });
 
+describe('consumer commits for --rebase', () => {
+  it('lists the commits that changed the component’s own files: the single file, or the selected files of a folder', async () => {
+    const root = await tempDir();
+    await git(['init', '-q', '-b', 'main'], { cwd: root });
+    const commit = async (message: string, files: Record<string, string>, date: string) => {
+      await put(root, files);
+      await git(['add', '-A'], { cwd: root });
+      const env = { ...process.env, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
+      await git(['commit', '-q', '-m', message], { cwd: root, env });
+    };
+    await commit('install', { 'src/ui/button.tsx': 'one\n', 'src/ui/card.tsx': 'card\n', 'lib/a.ts': 'a\n', 'lib/a.test.ts': 't\n' }, '2024-01-01T00:00:00Z');
+    await commit('edit button', { 'src/ui/button.tsx': 'two\n' }, '2024-01-02T00:00:00Z');
+    await commit('edit card and a test', { 'src/ui/card.tsx': 'card 2\n', 'lib/a.test.ts': 't 2\n' }, '2024-01-03T00:00:00Z');
+    await commit('edit a', { 'lib/a.ts': 'a 2\n' }, '2024-01-04T00:00:00Z');
+    const worktree = createWorktree({ root });
+    const file = await worktree.commitsTouching('src/ui/button.tsx', '2024-01-01T12:00:00Z', FILE);
+    expect(file.map((c) => c.message.trim())).toEqual(['edit button']);
+    expect(new TextDecoder().decode(file[0]!.files.get('button.tsx')!.content)).toBe('two\n');
+    expect(new TextDecoder().decode(file[0]!.parentFiles.get('button.tsx')!.content)).toBe('one\n');
+    const filtered = await worktree.commitsTouching('lib', '2024-01-01T12:00:00Z', { kind: 'folder', filters: [{ exclude: ['*.test.ts'] }] });
+    expect(filtered.map((c) => c.message.trim())).toEqual(['edit a']);
+    expect([...filtered[0]!.files.keys()]).toEqual(['a.ts']);
+  });
+});
+
 describe('the pattern rules are git’s', () => {
   const paths = [
     'a.yaml', 'b.yml', 'x/a.yaml', 'x/y/z.yaml', 'src/main.ts', 'src/deep/util.ts', 'src/main.test.ts', 'x/src/other.ts',
