@@ -25,8 +25,8 @@ export default class Add extends ForgeCommand {
     path: Flags.string({ description: 'Folder or single file upstream (default: the folder found by component.yaml name).' }),
     dest: Flags.string({ description: 'Folder here, or the file path for a single file (default: same as path).' }),
     name: Flags.string({ description: 'Local name in forge.yaml (default: COMPONENT).' }),
-    include: Flags.string({ description: 'Install only files matching this gitignore-style pattern, relative to the path (repeatable).', multiple: true }),
-    exclude: Flags.string({ description: 'Leave out files matching this gitignore-style pattern, relative to the path (repeatable).', multiple: true }),
+    include: Flags.string({ description: 'Install only files matching this gitignore-style pattern, relative to the path.', multiple: true }),
+    exclude: Flags.string({ description: 'Leave out files matching this gitignore-style pattern, relative to the path.', multiple: true }),
     'dry-run': Flags.boolean({ description: 'Show what would be installed, change nothing.' }),
   };
 
