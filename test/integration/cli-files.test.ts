@@ -4,7 +4,7 @@
 // write-tree for a filtered tree, git merge-file for a merge).
 
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
@@ -239,6 +239,43 @@ describe.concurrent('a folder filtered by include/exclude', () => {
     expect(await exists(join(dir, 'lib/a.yaml'))).toBe(false);
     expect(await text(dir, 'lib/docs/guide.md')).toBe('guide\n');
     expect((await lockOf(dir)).components.lib.tree).toBe(await treeOfOnly(dir, 'lib', ['docs/guide.md', 'src/main.ts', 'src/util/helpers.ts']));
+  });
+});
+
+/** Every file of the workspace but git's and forge's own folders: path → content (links as their target). */
+async function everyFile(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (folder: string, prefix: string): Promise<void> => {
+    for (const entry of await readdir(folder, { withFileTypes: true })) {
+      if (prefix === '' && (entry.name === '.git' || entry.name === '.forge')) continue;
+      const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+      if (entry.isDirectory()) await walk(join(folder, entry.name), path);
+      else out[path] = await readFile(join(folder, entry.name), 'utf8');
+    }
+  };
+  await walk(dir, '');
+  return out;
+}
+
+describe.concurrent('kill -9', () => {
+  it('a pull of a single file and a filtered folder killed before the lock is written: the next run puts everything back, the files outside the filter included', async () => {
+    const dir = await workspace();
+    await put(dir, 'lib/src/main.test.ts', 'my own test\n');
+    expect((await run(dir, 'add', url, 'lib', '--path', 'lib', '--version', '1.0.0', ...PATTERNS)).code).toBe(0);
+    expect((await run(dir, 'add', url, 'button', '--path', UP, '--dest', DEST, '--version', '1.0.0')).code).toBe(0);
+    await widen(dir);
+    await put(dir, DEST, LOCAL_BUTTON);
+    const before = await everyFile(dir);
+    const killed = await forge(['sync', 'pull', '--all', '--merge'], { cwd: dir, env: { FORGE_CACHE_DIR: cache, FORGE_TEST_KILL_AT: 'before-lock' } });
+    expect(killed.code).toBe(137);
+    expect(await everyFile(dir)).not.toEqual(before);
+    const next = await run(dir, 'sync', 'status', '--offline', '--json');
+    expect(next.stderr).toContain('rolled back');
+    expect(await everyFile(dir)).toEqual(before);
+    expect(next.json().components.map((c: { name: string; status: string }) => [c.name, c.status])).toEqual([
+      ['lib', 'synced'],
+      ['button', 'modified'],
+    ]);
   });
 });
 
