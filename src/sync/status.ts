@@ -11,7 +11,7 @@ import type { PullRequestRecord } from '../core/ports.js';
 import { RemoteView, lockMatchesSpec, resolveGraph, selectorOfLock, type PullTarget } from './resolution.js';
 import { baseName, repositoryId, repositoryUrl } from '../core/repository.js';
 import { diffSnapshots, type PathChange } from './snapshot.js';
-import { shapeOf, snapshotOptionsOf } from '../core/file-filter.js';
+import { filterOf, sameFilter, shapeOf, snapshotOptionsOf } from '../core/file-filter.js';
 
 export interface ComponentStatus {
   name: string;
@@ -153,13 +153,15 @@ async function componentStatus(
     return result;
   }
   const specChanged = spec !== undefined && !lockMatchesSpec(spec, { ...entry });
+  // New include/exclude: the next pull moves the folder to the new set of files, whatever upstream does.
+  const patternsChanged = spec !== undefined && !sameFilter(filterOf(spec), filterOf(entry));
   if (spec && specChanged) {
     result.note = 'forge.yaml changed since the last pull';
     // Offline, the change itself says whether a pull must move the component: another
     // repository, folder or kind of selector, or a range the locked version is outside of.
     const still = spec.selector.kind === 'version' && selectorOfLock(entry).kind === 'version' && entry.version !== undefined && semver.satisfies(entry.version, spec.selector.range);
     const sameSource = repositoryId(spec.repository) === repositoryId(entry.repository) && (spec.path === undefined || spec.path === entry.path);
-    result.behind = !(still && sameSource);
+    result.behind = !(still && sameSource) || patternsChanged;
   }
 
   const local = await ctx.worktree.scan(entry.dest, shapeOf(entry));
@@ -185,7 +187,7 @@ async function componentStatus(
       if (!newest) result.note = 'ref-gone';
       else {
         result.upstreamCommit = newest.commit;
-        result.behind = newest.commit !== entry.commit || (specChanged && result.behind);
+        result.behind = newest.commit !== entry.commit || (specChanged && result.behind) || patternsChanged;
       }
     } else if (selector.kind === 'version') {
       const newest = await view.newestAllowed(entry.repository, entry.path, selector, tagNames);
@@ -207,6 +209,7 @@ async function componentStatus(
       result.upstreamCommit = entry.commit;
       result.behind = selector.commit !== entry.commit;
     }
+    if (patternsChanged) result.behind = true;
     await checkLockedTree(ctx, entry, local, result, detailed);
   }
   return result;

@@ -10,7 +10,8 @@ import { ForgeError, isForgeError } from '../errors.js';
 import type { EngineContext } from './engine-context.js';
 import type { LockEntry, Lockfile, Manifest } from '../core/model.js';
 import { repositoryUrl } from '../core/repository.js';
-import { snapshotOptionsOf } from '../core/file-filter.js';
+import { describeFilter, filterOf, snapshotOptionsOf } from '../core/file-filter.js';
+import type { FileFilter } from '../core/model.js';
 import type { UpstreamSnapshot } from '../core/ports.js';
 import { RemoteView, ensure, lockMatchesSpec, selectorOfLock } from './resolution.js';
 
@@ -74,6 +75,11 @@ export async function verify(ctx: EngineContext, names: string[]): Promise<Verif
   return { ok: components.every((c) => c.ok), components };
 }
 
+/** A component's include/exclude for a message (nothing when it has none). */
+function patterns(filter: FileFilter | undefined): string {
+  return filter ? ` (${describeFilter(filter)})` : '';
+}
+
 /** Does the lock satisfy forge.yaml? (No network.) */
 function lockProblems(manifest: Manifest, lock: Lockfile): VerifyProblem[] {
   const out: VerifyProblem[] = [];
@@ -91,7 +97,7 @@ function lockProblems(manifest: Manifest, lock: Lockfile): VerifyProblem[] {
       out.push({
         component: spec.name,
         check: 'manifest',
-        message: `forge.yaml (line ${spec.line}) asks for ${spec.repository} ${spec.path ?? entry.path} → ${spec.dest ?? spec.path ?? entry.path}, ${wanted}; forge.lock.yaml has ${entry.repository} ${entry.path} → ${entry.dest}, ${has}`,
+        message: `forge.yaml (line ${spec.line}) asks for ${spec.repository} ${spec.path ?? entry.path} → ${spec.dest ?? spec.path ?? entry.path}, ${wanted}${patterns(filterOf(spec))}; forge.lock.yaml has ${entry.repository} ${entry.path} → ${entry.dest}, ${has}${patterns(filterOf(entry))}`,
       });
     }
   }

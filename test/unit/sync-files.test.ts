@@ -133,6 +133,20 @@ describe('a single-file component', () => {
     expect(world.worktree.read('src/ui/mine.tsx')).toBe('not forge\n');
   });
 
+  it('resolve without flags takes the file as edited by hand once its markers are gone', async () => {
+    const { world, tools, ctx } = await installedFile();
+    tools.commit({ files: { [UP]: lines({ 2: 'two upstream' }) }, tag: 'v1.1.0' });
+    world.worktree.write(DEST, lines({ 2: 'two local' }));
+    await pull(ctx, { names: [], strategy: 'merge', dryRun: false });
+    const still = await resolveConflicts(ctx, { component: 'button', files: [], mode: { kind: 'marked' } });
+    expect(still.remaining.map((r) => r.file)).toEqual(['button.tsx']);
+    world.worktree.write(DEST, lines({ 2: 'two, both' }));
+    const done = await resolveConflicts(ctx, { component: 'button', files: ['button.tsx'], mode: { kind: 'marked' } });
+    expect(done.resolved).toEqual(['button.tsx']);
+    expect(world.state.conflictSets).toEqual([]);
+    expect((await status(ctx, { names: [], offline: true, detailed: false })).components[0]!.localChanges).toEqual(['button.tsx']);
+  });
+
   it('a clean --merge writes the merged text; --overwrite keeps the edit for undo; --stash sets it aside and pop brings it back', async () => {
     const { world, tools, ctx } = await installedFile();
     tools.commit({ files: { [UP]: lines({ 8: 'eight upstream' }) }, tag: 'v1.1.0' });
@@ -333,7 +347,9 @@ describe('a folder filtered by include/exclude', () => {
     // Now: everything but yaml files. a.yaml leaves the set, docs/guide.md joins it.
     world.manifest.components[0] = spec('lib', TOOLS, { path: LIB, version: '^1.0.0', include: ['src/**', 'docs/**'], exclude: ['**/*.test.ts'] });
     const status1 = await status(ctx, { names: [], offline: true, detailed: false });
-    expect(status1.components[0]!.note).toBe('forge.yaml changed since the last pull');
+    expect(status1.components[0]).toMatchObject({ status: 'outdated', behind: true, note: 'forge.yaml changed since the last pull' });
+    const report = await verify(ctx, []);
+    expect(report.components[0]!.problems[0]!.message).toContain('(include src/**, docs/**; exclude **/*.test.ts); forge.lock.yaml has');
 
     world.worktree.write('lib/a.yaml', 'a: edited\n');
     const refused = await pull(ctx, { names: ['lib'], strategy: null, dryRun: false });
