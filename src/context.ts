@@ -1,5 +1,6 @@
 // The one place that builds real adapters. Everything is lazy where it can
-// be: `status --offline` never builds the git adapter (nor, later, Octokit).
+// be: `status --offline` never builds the git adapter, and Octokit is loaded only when a
+// command makes its first GitHub request.
 
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -16,6 +17,11 @@ import { createStateStore } from './store/state.js';
 import { createTreeIndex } from './store/tree-index.js';
 import type { EngineContext } from './sync/engine-context.js';
 import type { GitPort, Reporter } from './core/ports.js';
+import type { GitHubPort } from './core/github.js';
+import { createGitHubAdapter } from './github/github-adapter.js';
+import { createHostResolver } from './github/hosts.js';
+import { tokenFromGh, tokenFromVariables } from './github/token.js';
+import { readIdentity } from './git/identity.js';
 
 export interface Environment {
   [name: string]: string | undefined;
@@ -23,11 +29,20 @@ export interface Environment {
 
 /** GH_TOKEN, GITHUB_TOKEN, FORGE_TOKEN: the first one set wins. */
 export function tokenFrom(env: Environment): string | undefined {
-  for (const name of ['GH_TOKEN', 'GITHUB_TOKEN', 'FORGE_TOKEN']) {
-    const value = env[name];
-    if (value && value.trim() !== '') return value.trim();
-  }
-  return undefined;
+  return tokenFromVariables(env)?.token;
+}
+
+/** The variables, else (for commands that go online) the gh CLI's token for GH_HOST or github.com. */
+async function resolveToken(env: Environment, offline: boolean): Promise<string | undefined> {
+  const fromEnv = tokenFrom(env);
+  if (fromEnv || offline) return fromEnv;
+  return (await tokenFromGh(createHostResolver(env).defaultHost, env)) ?? undefined;
+}
+
+/** A positive integer from the environment, else the default. */
+function envNumber(env: Environment, name: string, fallback: number): number {
+  const value = Number(env[name]);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
 /**
@@ -79,11 +94,12 @@ export async function buildContext(options: ContextOptions): Promise<EngineConte
   const adapter = options.offline ? null : await import('./git/git-adapter.js');
   const { root, env } = options;
   const forgeDir = join(root, '.forge');
-  const token = tokenFrom(env);
+  const token = await resolveToken(env, options.offline === true);
   registerSecret(token);
   // ORG/REPO means GH_HOST when set; relative local paths start at the folder of forge.yaml.
   configureAddresses({ ...(env.GH_HOST ? { defaultHost: env.GH_HOST } : {}), baseDir: root, homeDir: homedir() });
   let git: GitPort | undefined;
+  let github: GitHubPort | undefined;
   await checkForgeDir(forgeDir);
   const blobs = createBlobStore(join(forgeDir, 'blobs'));
   const trees = createTreeIndex(join(forgeDir, 'trees'));
@@ -105,6 +121,21 @@ export async function buildContext(options: ContextOptions): Promise<EngineConte
       });
       return git;
     },
+    github: () => {
+      const http = httpSettingsFrom(env);
+      github ??= createGitHubAdapter({
+        env,
+        ...(token ? { token } : {}),
+        userAgent: 'forge',
+        emit: (event) => options.reporter.emit(event),
+        timeoutMs: http.requestTimeoutMs ?? 30_000,
+        ...(http.retries === undefined ? {} : { retries: http.retries }),
+        // Tests only: how long one "second" of GitHub waiting (retries, rate limits, a new fork) lasts.
+        secondMs: envNumber(env, 'FORGE_TEST_SECOND_MS', 1000),
+      });
+      return github;
+    },
+    identity: () => readIdentity(root, env),
     clock: { now: () => new Date() },
     reporter: options.reporter,
     concurrency: options.concurrency ?? 8,

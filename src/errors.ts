@@ -27,6 +27,8 @@ export type ErrorCode =
   | 'E_PATH_ESCAPES'
   | 'E_BAD_RANGE'
   | 'E_BAD_REPOSITORY'
+  | 'E_NOT_GITHUB'
+  | 'E_NO_IDENTITY'
   // work left for the user or a failure (exit 1)
   | 'E_NO_MATCHING_VERSION'
   | 'E_REF_NOT_FOUND'
@@ -57,8 +59,12 @@ export type ErrorCode =
   | 'E_INTERRUPTED'
   | 'E_DOWNGRADE'
   | 'E_GITHUB'
+  | 'E_PR_EXISTS'
+  | 'E_BRANCH_MOVED'
   | 'E_INTERNAL'
-  // a repository or API could not be reached (exit 3): E_NETWORK
+  // a repository or API could not be reached (exit 3): E_NETWORK and these
+  | 'E_RATE_LIMITED'
+  | 'E_FORK_NOT_READY'
   // authentication (exit 4)
   | 'E_AUTH';
 
@@ -73,7 +79,11 @@ const usageCodes = new Set<ErrorCode>([
   'E_PATH_ESCAPES',
   'E_BAD_RANGE',
   'E_BAD_REPOSITORY',
+  'E_NOT_GITHUB',
+  'E_NO_IDENTITY',
 ]);
+
+const unreachableCodes = new Set<ErrorCode>(['E_NETWORK', 'E_RATE_LIMITED', 'E_FORK_NOT_READY']);
 
 export interface ForgeErrorOptions {
   /** What to do about it, one sentence. */
@@ -98,7 +108,7 @@ export class ForgeError extends Error {
     this.hint = options.hint === undefined ? undefined : redact(options.hint);
     this.exitCode =
       options.exitCode ??
-      (code === 'E_AUTH' ? ExitCode.auth : code === 'E_NETWORK' ? ExitCode.unreachable : usageCodes.has(code) ? ExitCode.usage : ExitCode.failed);
+      (code === 'E_AUTH' ? ExitCode.auth : unreachableCodes.has(code) ? ExitCode.unreachable : usageCodes.has(code) ? ExitCode.usage : ExitCode.failed);
     this.data = options.data ?? {};
   }
 

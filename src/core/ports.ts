@@ -272,16 +272,25 @@ export interface ForkRecord {
   createdAt: string;
 }
 
+/** A push of a component's local changes (forge sync push), and its pull request when it has one. */
 export interface PullRequestRecord {
   component: string;
+  /** The upstream repository, as the lock writes it. */
   repository: string;
-  number: number;
-  url: string;
+  /** null: pushed without a pull request. */
+  number: number | null;
+  url: string | null;
   branch: string;
+  /** Where the branch was pushed: the upstream repository's address, or the fork (`owner/name`). */
   headRepository: string;
+  /** The commit pushed. */
   commit: Oid;
+  /** The locked commit the change was made on (absent in records of older versions). */
+  base?: Oid;
+  /** 'open': awaiting upstream (the pull request is open, or the branch has none). */
   state: 'open' | 'closed' | 'merged';
   createdAt: string;
+  updatedAt?: string;
 }
 
 /** One change to .forge/state.json. Applying one twice is harmless (recovery may repeat it). */

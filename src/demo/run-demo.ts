@@ -1,7 +1,8 @@
 // forge demo: the main job end to end, on sample upstream repositories served
-// over loopback by `git http-backend`. Runs the real CLI (a child process per
-// step, exactly what a user would type) so what it prints is what users see.
-// Needs git, no network and no token.
+// over loopback by `git http-backend`, with a GitHub-compatible API in front of them
+// (src/demo/github-server.ts) so the demo can fork and open a pull request too. Runs the
+// real CLI (a child process per step, exactly what a user would type) so what it prints is
+// what users see. Needs git, no network and no token (the embedded GitHub gets one of its own).
 
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startGitServer } from './git-http-server.js';
+import { attachGitHub } from './github-server.js';
 import { commitToRepo, git, makeRepo } from './repo-builder.js';
 
 export interface DemoOptions {
@@ -70,19 +72,23 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   await mkdir(upstreams, { recursive: true });
   await mkdir(workspace, { recursive: true });
   const server = await startGitServer({ root: upstreams });
+  const github = attachGitHub(server);
+  // The demo's own GitHub user, with a token only the embedded server knows.
+  const token = `demo-${Math.random().toString(36).slice(2)}`;
+  github.addUser({ login: 'you', token });
   const steps: DemoStep[] = [];
-  const env: NodeJS.ProcessEnv = { ...process.env, FORGE_CACHE_DIR: cache, CI: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, FORGE_CACHE_DIR: cache, CI: '1', GH_HOST: github.host, GH_TOKEN: token };
   if (!options.colors) env.NO_COLOR = '1';
-  delete env.GH_TOKEN;
-  delete env.GITHUB_TOKEN;
-  delete env.FORGE_TOKEN;
+  for (const name of ['GITHUB_TOKEN', 'FORGE_TOKEN', 'GITHUB_API_URL', 'GITHUB_SERVER_URL', 'GITHUB_ACTIONS', 'GITHUB_OUTPUT', 'GITHUB_STEP_SUMMARY']) delete env[name];
+  // Commits forge pushes carry the demo's identity, whatever git says on this machine.
+  Object.assign(env, { GIT_AUTHOR_NAME: 'You', GIT_AUTHOR_EMAIL: 'you@example.com', GIT_COMMITTER_NAME: 'You', GIT_COMMITTER_EMAIL: 'you@example.com' });
 
   const narrate = (text: string) => {
     write('');
     write(dim(`# ${text}`));
   };
   const forge = async (args: string[], expectedExitCode = 0) => {
-    write(bold(`$ forge ${args.join(' ')}`));
+    write(bold(`$ forge ${args.map((a) => (/[\s"'$]/.test(a) ? `'${a}'` : a)).join(' ')}`));
     const { code, output } = await run(process.execPath, [bin, ...args], workspace, env);
     for (const line of output.replace(/\n$/, '').split('\n')) if (line !== '') write(line);
     steps.push({ command: `forge ${args.join(' ')}`, exitCode: code, expectedExitCode });
@@ -90,9 +96,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   };
 
   try {
-    const base = server.url;
-    narrate(`Upstream repositories served on ${base} by git http-backend: crm-tools (salesforce-lookup 2.1.0, 2.1.3) and communication (email-composer 1.3.0, 1.3.2, 1.4.0, and a prompt file)`);
-    await makeRepo(upstreams, 'communication', {
+    const base = `${server.url}/company`;
+    narrate(
+      `Upstream repositories served on ${server.url} by git http-backend, with a GitHub-compatible API: company/crm-tools (salesforce-lookup 2.1.0, 2.1.3) and company/communication (email-composer 1.3.0, 1.3.2, 1.4.0, and a prompt file)`,
+    );
+    await makeRepo(upstreams, 'company/communication', {
       files: {
         'components/email-composer/component.yaml': emailYaml('1.3.0'),
         'components/email-composer/prompt.md': 'Write a short, friendly follow-up email.\n',
@@ -101,15 +109,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       tag: 'email-composer@1.3.0',
       message: 'email-composer 1.3.0',
     });
-    await commitToRepo(upstreams, 'communication', { files: { 'components/email-composer/component.yaml': emailYaml('1.3.2') }, tag: 'email-composer@1.3.2', message: 'email-composer 1.3.2' });
-    await commitToRepo(upstreams, 'communication', { files: { 'components/email-composer/component.yaml': emailYaml('1.4.0') }, tag: 'email-composer@1.4.0', message: 'email-composer 1.4.0' });
+    await commitToRepo(upstreams, 'company/communication', { files: { 'components/email-composer/component.yaml': emailYaml('1.3.2') }, tag: 'email-composer@1.3.2', message: 'email-composer 1.3.2' });
+    await commitToRepo(upstreams, 'company/communication', { files: { 'components/email-composer/component.yaml': emailYaml('1.4.0') }, tag: 'email-composer@1.4.0', message: 'email-composer 1.4.0' });
     const lookupFiles = (version: string, extra = '') => ({
       'components/tools/salesforce-lookup/component.yaml': lookupYaml(version, extra, '~1.3.0', base),
       'components/tools/salesforce-lookup/lookup.py': 'def lookup(account_id):\n    """Find an account by id."""\n    return {"id": account_id}\n',
       'components/tools/salesforce-lookup/run.sh': { content: '#!/bin/sh\nexec python3 lookup.py "$@"\n', mode: '100755' as const },
     });
-    await makeRepo(upstreams, 'crm-tools', { files: lookupFiles('2.1.0'), tag: 'v2.1.0', message: 'salesforce-lookup 2.1.0' });
-    await commitToRepo(upstreams, 'crm-tools', { files: lookupFiles('2.1.3'), tag: 'v2.1.3', message: 'salesforce-lookup 2.1.3' });
+    await makeRepo(upstreams, 'company/crm-tools', { files: lookupFiles('2.1.0'), tag: 'v2.1.0', message: 'salesforce-lookup 2.1.0' });
+    await commitToRepo(upstreams, 'company/crm-tools', { files: lookupFiles('2.1.3'), tag: 'v2.1.3', message: 'salesforce-lookup 2.1.3' });
+    github.addRepository('company', 'communication');
+    github.addRepository('company', 'crm-tools');
 
     narrate('A consumer repository starts a workspace and adds a component; its dependency comes with it');
     await git(['init', '-q', '-b', 'main'], { cwd: workspace });
@@ -127,7 +137,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     narrate('Upstream releases 2.1.4: a new field in component.yaml and a fix in lookup.py');
     const v214 = lookupFiles('2.1.4', '\n  max_results: 50');
     v214['components/tools/salesforce-lookup/lookup.py'] = 'def lookup(account_id):\n    """Find an account by id."""\n    return {"id": account_id, "source": "salesforce"}\n';
-    await commitToRepo(upstreams, 'crm-tools', { files: v214, tag: 'v2.1.4', message: 'salesforce-lookup 2.1.4' });
+    await commitToRepo(upstreams, 'company/crm-tools', { files: v214, tag: 'v2.1.4', message: 'salesforce-lookup 2.1.4' });
     await forge(['sync', 'status']);
     narrate('A plain pull refuses to touch local edits and lists the options');
     await forge(['sync', 'pull', 'salesforce-lookup'], 1);
@@ -139,16 +149,28 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const v215 = lookupFiles('2.1.5', '\n  max_results: 50');
     v215['components/tools/salesforce-lookup/component.yaml'] = v215['components/tools/salesforce-lookup/component.yaml'].replace('timeout: 30', 'timeout: 45');
     v215['components/tools/salesforce-lookup/lookup.py'] = v214['components/tools/salesforce-lookup/lookup.py'];
-    await commitToRepo(upstreams, 'crm-tools', { files: v215, tag: 'v2.1.5', message: 'salesforce-lookup 2.1.5' });
+    await commitToRepo(upstreams, 'company/crm-tools', { files: v215, tag: 'v2.1.5', message: 'salesforce-lookup 2.1.5' });
     await forge(['sync', 'pull', 'salesforce-lookup', '--merge'], 1);
     await forge(['sync', 'conflicts', 'list']);
     await forge(['sync', 'status']);
     narrate('Settle it: our side of the conflicting hunk, upstream changes everywhere else');
     await forge(['sync', 'resolve', 'salesforce-lookup', '--prefer-local']);
     await forge(['sync', 'status', 'salesforce-lookup', '--detailed']);
+
+    narrate("Send the longer timeout back upstream. You may not push to company/crm-tools, so forge forks it, pushes a branch to your fork and opens a pull request");
+    await forge(['sync', 'push', 'salesforce-lookup'], 4);
+    await forge(['sync', 'push', 'salesforce-lookup', '--create-fork', '--create-pr', '--title', 'Longer timeout for enterprise accounts']);
+    await forge(['sync', 'status']);
+    const [pr] = github.pullRequests('company/crm-tools');
+    if (!pr) throw new Error('the pull request forge reported is not on the demo server');
+    narrate(`A maintainer merges pull request #${pr.number} on GitHub; status asks GitHub and the component leaves "forked", and your fork catches up with upstream`);
+    await github.mergePullRequest('company/crm-tools', pr.number);
+    await forge(['sync', 'status']);
+    await forge(['fork', 'sync', '--all']);
     narrate('Everything forge did is logged, and each step can be undone');
     await forge(['sync', 'log', 'salesforce-lookup']);
   } finally {
+    github.detach();
     await server.stop();
     if (!options.keep) await rm(root, { recursive: true, force: true });
   }

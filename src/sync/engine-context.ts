@@ -12,6 +12,7 @@ import type {
   WorktreePort,
 } from '../core/ports.js';
 import type { TreeIndex } from '../core/ports.js';
+import type { CommitIdentity, GitHubPort } from '../core/github.js';
 
 export type { TreeIndex };
 
@@ -24,6 +25,10 @@ export interface EngineContext {
   worktree: WorktreePort;
   /** Built on first use, so `status --offline` never builds it. */
   git: () => GitPort;
+  /** GitHub hosts (push, forks, pull requests); built on first use, Octokit loaded on first request. */
+  github?: () => GitHubPort;
+  /** The consumer repository's git identity, for commits forge makes (push). */
+  identity?: () => Promise<CommitIdentity>;
   clock: Clock;
   reporter: Reporter;
   /** Parallel repositories at once. */

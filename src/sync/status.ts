@@ -12,6 +12,7 @@ import { RemoteView, lockMatchesSpec, resolveGraph, selectorOfLock, type PullTar
 import { baseName, repositoryId, repositoryUrl } from '../core/repository.js';
 import { diffSnapshots, type PathChange } from './snapshot.js';
 import { filterOf, sameFilter, shapeOf, snapshotOptionsOf } from '../core/file-filter.js';
+import { refreshPullRequests } from './push.js';
 
 export interface ComponentStatus {
   name: string;
@@ -66,7 +67,9 @@ export async function status(ctx: EngineContext, options: StatusOptions): Promis
   }
   const selected = options.names.length ? names.filter((n) => options.names.includes(n)) : names;
   const conflicts = new Map((await ctx.state.conflicts()).map((c) => [c.component, c]));
-  const pullRequests = await ctx.state.pullRequests();
+  const recorded = await ctx.state.pullRequests();
+  // Online, a pushed change's pull request is asked for its state: merged or closed ends `forked`.
+  const pullRequests = options.offline ? recorded : await refreshPullRequests(ctx, recorded, selected);
   const forks = await ctx.state.forks();
   const view = options.offline ? null : new RemoteView(ctx);
   const queue = new PQueue({ concurrency: Math.max(1, ctx.concurrency) });
@@ -87,7 +90,7 @@ export async function status(ctx: EngineContext, options: StatusOptions): Promis
           const fork = entry ? forks.find((f) => f.upstream === entry.repository) : undefined;
           result.fork = fork ? fork.fork : null;
         }
-        result.status = pickStatus(result, spec, entry);
+        result.status = pickStatus(result, spec, entry, pr !== undefined);
         return result;
       }),
     ),
@@ -100,14 +103,15 @@ export async function status(ctx: EngineContext, options: StatusOptions): Promis
 }
 
 function openPullRequest(prs: PullRequestRecord[], name: string, entry: LockEntry | undefined): PullRequestRecord | undefined {
-  // A pushed change stays "forked" until upstream carries it: the PR is open, or it merged
-  // but the lock has not moved past the commit it was based on.
-  return prs.find((pr) => pr.component === name && (pr.state === 'open' || (pr.state === 'merged' && entry !== undefined && entry.commit === pr.commit)));
+  // A pushed change stays "forked" until upstream carries it: while its pull request is open, or,
+  // pushed without one, until a pull moves the lock past the commit it was made on.
+  const awaiting = prs.filter((pr) => pr.component === name && pr.state === 'open' && (pr.number !== null || pr.base === undefined || entry?.commit === pr.base));
+  return awaiting.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))[0];
 }
 
-function pickStatus(s: ComponentStatus, spec: ComponentSpec | undefined, entry: LockEntry | undefined): Status {
+function pickStatus(s: ComponentStatus, spec: ComponentSpec | undefined, entry: LockEntry | undefined, pushed: boolean): Status {
   if (s.conflicts.length > 0) return 'conflict';
-  if (s.pullRequest) return 'forked';
+  if (pushed) return 'forked';
   if (s.localChanges.length > 0) return 'modified';
   if (s.behind) return 'outdated';
   const pinned = spec ? spec.selector.kind === 'commit' : entry ? selectorOfLock(entry).kind === 'commit' : false;

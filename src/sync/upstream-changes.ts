@@ -16,14 +16,22 @@ export function upstreamPath(entry: LockEntry, file: string): string {
   return entry.blob !== undefined ? entry.path : `${entry.path}/${file}`;
 }
 
-/** The changes to the locked commit's tree that carry `diff` (locked files → local files) upstream. */
+/**
+ * The changes to the locked commit's tree that carry `diff` (locked files → local files) upstream,
+ * reading the local files several at a time.
+ */
 export async function upstreamChanges(ctx: EngineContext, entry: LockEntry, diff: readonly PathChange[]): Promise<TreeChange[]> {
   const shape = shapeOf(entry);
-  const changes: TreeChange[] = [];
-  for (const d of diff) {
-    const path = upstreamPath(entry, d.path);
-    if (d.after === null) changes.push({ action: 'delete', path });
-    else changes.push({ action: 'write', path, mode: d.after.mode, content: await readLocalFile(ctx, entry.dest, d.path, shape) });
-  }
+  const changes: TreeChange[] = new Array(diff.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < diff.length) {
+      const i = next++;
+      const d = diff[i]!;
+      const path = upstreamPath(entry, d.path);
+      changes[i] = d.after === null ? { action: 'delete', path } : { action: 'write', path, mode: d.after.mode, content: await readLocalFile(ctx, entry.dest, d.path, shape) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(16, diff.length) }, worker));
   return changes;
 }

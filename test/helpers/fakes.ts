@@ -698,7 +698,8 @@ export class FakeStateStore implements StateStore {
     return clone(this.prList);
   }
   async savePullRequest(pr: PullRequestRecord) {
-    this.prList = [...this.prList.filter((p) => !(p.repository === pr.repository && p.number === pr.number)), clone(pr)];
+    // One record per (repository, branch), as the real store keeps them.
+    this.prList = [...this.prList.filter((p) => !(p.repository === pr.repository && p.branch === pr.branch)), clone(pr)];
   }
   async pending() {
     return clone(this.pendingOp);

@@ -25,6 +25,9 @@ describe.concurrent('forge demo', () => {
     expect(result).toMatchObject({ ok: true, kept: false, workspace: null, cacheDir: null, upstreams: null, next: [] });
     expect(result.steps.length).toBeGreaterThan(10);
     for (const step of result.steps) expect(step.exitCode).toBe(step.expectedExitCode);
+    expect(result.steps.map((s: { command: string }) => s.command)).toEqual(
+      expect.arrayContaining(['forge sync push salesforce-lookup --create-fork --create-pr --title Longer timeout for enterprise accounts', 'forge fork sync --all']),
+    );
     expect(await readdir(tmp)).toEqual([]);
   });
 
@@ -34,6 +37,9 @@ describe.concurrent('forge demo', () => {
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/The workspace is kept at .*my-agent\./);
     expect(human.stdout).toContain('forge sync status --offline');
+    // The edit goes to a fork on the embedded GitHub, with a pull request whose URL is printed.
+    expect(human.stdout).toMatch(/✓ Opened pull request #1: http:\/\/127\.0\.0\.1:\d+\/company\/crm-tools\/pull\/1/);
+    expect(human.stdout).toContain('1 commit behind, fast-forwarded');
 
     const r = await forge(['demo', '--keep', '--json'], { cwd: tmp, env: { TMPDIR: tmp } });
     expect(r.code).toBe(0);
@@ -56,10 +62,10 @@ describe.concurrent('forge demo', () => {
     // The kept upstreams are real repositories: the locked commit is in them.
     const lock = (await forge(['sync', 'status', '--offline', '--json'], { cwd: result.workspace, env })).json();
     const lookup = lock.components.find((c: { name: string }) => c.name === 'salesforce-lookup');
-    expect(await gitRevParse(join(result.upstreams, 'crm-tools.git'), 'v2.1.5^{commit}')).toBe(lookup.commit);
+    expect(await gitRevParse(join(result.upstreams, 'company', 'crm-tools.git'), 'v2.1.5^{commit}')).toBe(lookup.commit);
     // The single-file component: the file in place, its blob locked as upstream has it.
     expect(await readFile(join(result.workspace, 'prompts/tone.md'), 'utf8')).toContain('warm, professional tone');
     const tone = (parse(await readFile(join(result.workspace, 'forge.lock.yaml'), 'utf8')) as { components: Record<string, { blob: string }> }).components.tone!;
-    expect(tone.blob).toBe(await gitRevParse(join(result.upstreams, 'communication.git'), 'main:prompts/tone.md'));
+    expect(tone.blob).toBe(await gitRevParse(join(result.upstreams, 'company', 'communication.git'), 'main:prompts/tone.md'));
   });
 });

@@ -264,7 +264,7 @@ describe.concurrent('shell completion', () => {
     expect(r.stdout).toContain('forge autocomplete script bash');
     const script = join(cache, 'autocomplete', 'functions', 'bash', 'forge.bash');
     expect(await complete(script, ['forge', 'sy'])).toEqual(['sync']);
-    expect(await complete(script, ['forge', 'sync', 'pu'])).toEqual(['pull']);
+    expect(await complete(script, ['forge', 'sync', 'pul'])).toEqual(['pull']);
     expect(await complete(script, ['forge', 'sync', 'pull', '--me'])).toEqual(['--merge']);
     expect(await complete(script, ['forge', 'add', '--q'])).toEqual(['--quiet']);
   });
