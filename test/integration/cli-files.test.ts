@@ -242,6 +242,54 @@ describe.concurrent('a folder filtered by include/exclude', () => {
   });
 });
 
+/** What a pushed branch must be: one commit on the locked commit that changes exactly `paths`, fsck clean. */
+async function expectPushed(branch: string, lockedCommit: string, paths: string[]): Promise<string> {
+  const tip = await gitRevParse(bare, `refs/heads/${branch}`);
+  expect(await gitRevParse(bare, `${tip}^`)).toBe(lockedCommit);
+  expect(await git(['rev-list', '--count', `${lockedCommit}..${tip}`], { cwd: bare })).toBe('1');
+  expect((await git(['diff', '--name-only', lockedCommit, tip], { cwd: bare })).split('\n').filter(Boolean)).toEqual(paths);
+  expect(await git(['fsck', '--full', '--no-dangling'], { cwd: bare })).toBe('');
+  return tip;
+}
+
+async function withIdentity(dir: string): Promise<void> {
+  await git(['config', 'user.name', 'Ada Lovelace'], { cwd: dir });
+  await git(['config', 'user.email', 'ada@example.com'], { cwd: dir });
+}
+
+describe.concurrent('push', () => {
+  it('a single file: the commit replaces exactly that file upstream', async () => {
+    const dir = await workspace();
+    await withIdentity(dir);
+    expect((await run(dir, 'add', url, 'button', '--path', UP, '--dest', DEST, '--version', '1.0.0')).code).toBe(0);
+    await put(dir, DEST, LOCAL_BUTTON);
+    const pushed = await run(dir, 'sync', 'push', 'button', '--json');
+    expect(pushed.stderr).toBe('');
+    expect(pushed.code).toBe(0);
+    const out = pushed.json();
+    expect(out.files).toEqual([{ file: 'button.tsx', kind: 'modified' }]);
+    const tip = await expectPushed(out.branch, (await lockOf(dir)).components.button.commit, [UP]);
+    expect(await gitRevParse(bare, `${tip}:${UP}`)).toBe(await git(['hash-object', DEST], { cwd: dir }));
+    expect((await run(dir, 'sync', 'status', '--offline', '--json')).json().components[0].status).toBe('forked');
+  });
+
+  it('a filtered folder: only selected files go; upstream files outside the filter and local files outside it stay where they are', async () => {
+    const dir = await workspace();
+    await withIdentity(dir);
+    await put(dir, 'lib/src/main.test.ts', 'my own test\n');
+    expect((await run(dir, 'add', url, 'lib', '--path', 'lib', '--version', '1.0.0', ...PATTERNS)).code).toBe(0);
+    await put(dir, 'lib/src/main.ts', lines({ 5: 'line 5 local' }));
+    await put(dir, 'lib/src/new.ts', 'new\n');
+    await put(dir, 'lib/docs/guide.md', 'my guide\n');
+    const pushed = await run(dir, 'sync', 'push', 'lib', '--json');
+    expect(pushed.code).toBe(0);
+    const locked = (await lockOf(dir)).components.lib.commit;
+    const tip = await expectPushed(pushed.json().branch, locked, ['lib/src/main.ts', 'lib/src/new.ts']);
+    for (const other of ['lib/src/main.test.ts', 'lib/docs/guide.md', 'README.md']) expect(await gitRevParse(bare, `${tip}:${other}`)).toBe(await gitRevParse(bare, `${locked}:${other}`));
+    expect(await gitRevParse(bare, `${tip}:lib/src/main.ts`)).toBe(await git(['hash-object', 'lib/src/main.ts'], { cwd: dir }));
+  });
+});
+
 /** Every file of the workspace but git's and forge's own folders: path → content (links as their target). */
 async function everyFile(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
