@@ -307,9 +307,22 @@ describe('a single-file component', () => {
     expect(world.lock.lockfile.components.button!.version).toBe('1.0.0');
   });
 
-  it('the name in snapshots is the file name here, whatever it is called upstream', () => {
+  it('may be called otherwise here: snapshots use the name here, and a push still goes to its path upstream', async () => {
     expect(fileNameOf('src/ui/button.tsx')).toBe('button.tsx');
-    expect(fileNameOf('Makefile')).toBe('Makefile');
+    const world = makeWorld();
+    const tools = world.upstream.repo(TOOLS);
+    const v1 = tools.commit({ files: { [UP]: lines() }, tag: 'v1.0.0' });
+    world.manifest.seed([spec('button', TOOLS, { path: UP, dest: 'Button.tsx' })]);
+    const ctx = makeContext(world);
+    await pull(ctx, { names: [], strategy: null, dryRun: false });
+    expect(world.worktree.read('Button.tsx')).toBe(lines());
+    world.worktree.write('Button.tsx', lines({ 1: 'one' }));
+    const entry = world.lock.lockfile.components.button!;
+    expect((await status(ctx, { names: [], offline: true, detailed: false })).components[0]!.localChanges).toEqual(['Button.tsx']);
+    const diff = diffSnapshots(await lockedSnapshot(ctx, entry), await world.worktree.scan('Button.tsx', { kind: 'file' }));
+    const changes = await upstreamChanges(ctx, entry, diff);
+    expect(changes.map((c) => c.path)).toEqual([UP]);
+    expect(v1).toBe(entry.commit);
   });
 });
 
