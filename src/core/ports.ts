@@ -122,6 +122,13 @@ export interface GitPort {
    * E_PUSH_REJECTED when the branch moved or the push is not a fast-forward, E_AUTH, E_NETWORK.
    */
   push(url: string, input: PushInput): Promise<{ previous: Oid | null }>;
+  /**
+   * Writes the files of the folders `paths` at `commit` (in the cache) under the absolute folder
+   * `into` (empty; folder `p` lands at `into/p`), byte for byte as in the tree (no end-of-line or
+   * filter conversion), with their modes and symlinks: whole folders without holding their
+   * contents in memory, several in one go.
+   */
+  exportFolders?(url: string, commit: Oid, paths: readonly string[], into: string): Promise<void>;
 }
 
 // --- the consumer's working tree ------------------------------------------------
@@ -131,10 +138,25 @@ export type FileChange =
   | { action: 'delete'; path: string };
 
 /**
+ * A folder written whole (an install into an empty folder) from upstream folder `path`: the files it
+ * will hold, and what writes them. Only a component whose shape is a whole folder has one: a single
+ * file and a filtered folder are written by apply(), which never touches files outside the shape.
+ */
+export interface FolderSource {
+  files: Snapshot;
+  path: string;
+  /** Sources of one group (one commit of one repository) can be written by one call. */
+  group: string;
+  /** Writes the folder of each of `paths` (sources of this group) at `into/<path>`; `into` is empty. */
+  write(into: string, paths: readonly string[]): Promise<void>;
+}
+
+/**
  * The folders of the consumer repository. Paths are relative to the repository root, POSIX separators.
  * Every call names the component's `shape` at `dest` (src/core/file-filter.ts `shapeOf`): the files
  * of a folder, those its include/exclude select (no other file there is read, written or removed),
- * or `dest` itself as a single file, known in snapshots and changes by its file name.
+ * or `dest` itself as a single file, known in snapshots and changes by its file name. install() and
+ * stage() take a FolderSource, which is always a whole folder.
  */
 export interface WorktreePort {
   /** Hashes the component's files as git would (stat cache keeps unchanged files from being re-read). Nothing there is an empty snapshot. */
@@ -147,6 +169,15 @@ export interface WorktreePort {
   apply(dest: string, changes: FileChange[], shape: ComponentShape): Promise<void>;
   /** Removes the component's files (a whole folder: the folder and everything in it) and the folders they leave empty. */
   removeFolder(dest: string, shape: ComponentShape): Promise<void>;
+  /**
+   * Makes the absent or empty folder `dest` hold exactly `source.files` (a whole folder): written by
+   * the source into a staging folder, checked (every path, type and mode), then renamed into place.
+   */
+  install?(dest: string, source: FolderSource): Promise<void>;
+  /** Writes and checks, ahead of install(), the folders it will move into place: the sources of a group in one write. */
+  stage?(folders: readonly { dest: string; source: FolderSource }[]): Promise<void>;
+  /** Keeps what apply() learned about the files it wrote (their stat data), so the next scan reads none of them. Once, when an operation has written its folders. */
+  flush?(): Promise<void>;
   /** Consumer-repository commits (oldest first) that touched the component's files at `dest` after `since` (ISO time), for --rebase. */
   commitsTouching?(dest: string, sinceIso: string, shape: ComponentShape): Promise<{ oid: Oid; message: string; files: Map<string, { mode: FileMode; content: Uint8Array } | null>; parentFiles: Map<string, { mode: FileMode; content: Uint8Array } | null> }[]>;
 }

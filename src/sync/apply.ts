@@ -56,6 +56,7 @@ export async function applyPlan(ctx: EngineContext, plan: PullPlan, options: App
       current: c.local,
       shape: c.shape,
       changes: c.action === 'remove' ? (options.keepFiles ? [] : 'remove') : c.changes,
+      ...(c.source ? { source: c.source } : {}),
       backupAll: c.action === 'stash',
       // These reach the upstream tree exactly: its file list is known, nothing to hash again.
       ...(c.target && REACHES_TARGET.has(c.action) ? { result: { tree: c.target.tree, files: c.target.files } } : {}),

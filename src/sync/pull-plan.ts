@@ -9,7 +9,7 @@ import { isBinaryContent, mergeFile, type FileSide } from '../merge/index.js';
 import { parseComponentManifest } from '../resolve/index.js';
 import type { EngineContext } from './engine-context.js';
 import { EMPTY_TREE, type ComponentShape, type ConflictRecord, type FileEntry, type LockEntry, type Lockfile, type Manifest, type Oid, type Snapshot } from '../core/model.js';
-import type { FileChange, UpstreamSnapshot } from '../core/ports.js';
+import type { FileChange, FolderSource, UpstreamSnapshot } from '../core/ports.js';
 import { describeFilter, filterOf, sameFilter, shapeOf, snapshotOptionsOf, unionShapes } from '../core/file-filter.js';
 import { RemoteView, checkTarget, ensure, lockMatchesSpec, resolveGraph, type ResolvedComponent, type ResolveOptions } from './resolution.js';
 import { repositoryId, repositoryUrl } from '../core/repository.js';
@@ -60,8 +60,16 @@ export interface ComponentPlan {
   target: Snapshot | null;
   /** Stash: the local files set aside. */
   stash?: FileEntry[];
+  /** An install into an empty folder written whole from the git cache (then `changes` is empty). */
+  source?: FolderSource;
   /** Why a component was skipped or removed, for the user. */
   note?: string;
+}
+
+/** What the plan does to each path of the folder (an install from a source writes every file). */
+export function changedPaths(c: ComponentPlan): { action: FileChange['action']; path: string }[] {
+  if (c.source) return c.source.files.files.map((f) => ({ action: 'write' as const, path: f.path }));
+  return c.changes.map((x) => ({ action: x.action, path: x.path }));
 }
 
 export interface PullPlan {
@@ -423,7 +431,22 @@ async function planComponent(
     if (!old) plan.note = shape.kind === 'file' ? `${c.dest} already exists and forge did not install it` : `the folder ${c.dest} already has files forge did not install`;
     return plan;
   }
-  // Read the files this pull writes in one batch (a cold install reads thousands).
+  // Into an empty folder, the upstream folder is written whole, straight from the git cache:
+  // thousands of files never pass through memory (a cold pull of 24,000 files held them all).
+  // Only a whole folder: a single file is one write, and a filtered folder's dest may hold files
+  // outside its patterns, which a folder moved into place would replace; apply() writes those.
+  const wholeFolder = (s: ComponentShape) => s.kind === 'folder' && s.filters === undefined;
+  if (localChanges.length === 0 && local.files.length === 0 && target.files.length > 0 && wholeFolder(shape) && wholeFolder(scanShape) && git.exportFolders && ctx.worktree.install) {
+    plan.action = old ? 'fast-forward' : 'install';
+    plan.source = {
+      files: target,
+      path: c.path,
+      group: `${repositoryId(c.repository)}@${c.commit}`,
+      write: (into, paths) => git.exportFolders!(c.url, c.commit, paths, into),
+    };
+    return plan;
+  }
+  // Read the files this pull writes in one batch.
   const wanted = diffSnapshots(local, target).flatMap((d) => (d.after ? [d.after.oid] : []));
   const batch = git.readBlobs && wanted.length > 0 ? await git.readBlobs(c.url, wanted) : new Map<string, Uint8Array>();
   const readTarget = async (e: FileEntry) => batch.get(e.oid) ?? git.readBlob(c.url, e.oid);
