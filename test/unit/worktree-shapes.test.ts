@@ -1,11 +1,12 @@
 // The worktree for single-file components and folders filtered by include/exclude, on a real
 // file system, checked against native git (hash-object, an index holding only the selected files
 // and write-tree, ls-files --ignored for the pattern rules).
-import { chmod, lstat, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fileSelector, patternProblem } from '../../src/core/file-filter.js';
 import { createWorktree } from '../../src/git/worktree.js';
+import { blobOid } from '../../src/git/tree-hash.js';
 import { EMPTY_TREE, type ComponentShape } from '../../src/core/model.js';
 import { cleanupTempDirs, git, tempDir } from '../helpers/fixtures.js';
 import { caught } from '../helpers/errors.js';
@@ -109,6 +110,75 @@ describe('a folder filtered by include/exclude', () => {
     await worktree.removeFolder('lib', shape);
     const left = await createWorktree({ root }).scan('lib');
     expect(left.files.map((f) => f.path)).toEqual(['README.md', 'docs/guide.md', 'src/main.test.ts', 'src/vendor/x.ts']);
+  });
+});
+
+/** Files written a minute ago, so that a cache written now is not racy about them. */
+async function age(root: string, paths: string[], past = new Date(Date.now() - 60_000)): Promise<void> {
+  for (const p of paths) await utimes(join(root, p), past, past);
+}
+
+describe('the stat cache keeps each shape apart', () => {
+  const shape: ComponentShape = { kind: 'folder', filters: [{ include: ['src/**', '*.yaml'], exclude: ['**/*.test.ts'] }] };
+  const files = { 'lib/a.yaml': 'a\n', 'lib/src/main.ts': 'main\n', 'lib/src/main.test.ts': 'test\n', 'lib/README.md': 'readme\n' };
+
+  it('a filtered folder and the whole folder at one dest each keep their own entries and tree: alternating scans read no file', async () => {
+    const root = await tempDir();
+    const statCacheDir = join(root, '.forge/stat-cache');
+    await put(root, files);
+    await age(root, Object.keys(files));
+    const first = createWorktree({ root, statCacheDir });
+    await first.scan('lib', shape);
+    await first.scan('lib');
+    expect(first.stats()).toEqual({ hashed: 6, cached: 0 });
+    expect(await readdir(statCacheDir)).toHaveLength(2);
+    const later = createWorktree({ root, statCacheDir });
+    const filtered = await later.scan('lib', shape);
+    const whole = await later.scan('lib');
+    const again = await later.scan('lib', shape);
+    expect(later.stats()).toEqual({ hashed: 0, cached: 8 });
+    expect(filtered.files.map((f) => f.path)).toEqual(['a.yaml', 'src/main.ts']);
+    expect(again).toEqual(filtered);
+    expect(filtered.tree).toBe(await gitTreeOfOnly(root, 'lib', ['a.yaml', 'src/main.ts']));
+    expect(whole.files).toHaveLength(4);
+    expect(whole.tree).toBe(await gitTreeOfOnly(root, 'lib', ['README.md', 'a.yaml', 'src/main.test.ts', 'src/main.ts']));
+
+    // A file outside the filter changes: the filtered tree does not, the whole one does.
+    await writeFile(join(root, 'lib/README.md'), 'readme, edited\n');
+    const after = createWorktree({ root, statCacheDir });
+    expect(await after.scan('lib', shape)).toEqual(filtered);
+    expect((await after.scan('lib')).tree).not.toBe(whole.tree);
+  });
+
+  it('a single file is read once, is read again when it changes (same size, mtime put back), and apply() records what it writes', async () => {
+    const root = await tempDir();
+    const statCacheDir = join(root, '.forge/stat-cache');
+    await put(root, { 'src/ui/button.tsx': 'one\n' });
+    const past = new Date(Date.now() - 60_000);
+    await age(root, ['src/ui/button.tsx'], past);
+    await createWorktree({ root, statCacheDir }).scan('src/ui/button.tsx', FILE);
+    const cached = createWorktree({ root, statCacheDir });
+    expect((await cached.scan('src/ui/button.tsx', FILE)).files[0]!.oid).toBe(blobOid('one\n'));
+    expect(cached.stats()).toEqual({ hashed: 0, cached: 1 });
+
+    await writeFile(join(root, 'src/ui/button.tsx'), 'two\n');
+    await age(root, ['src/ui/button.tsx'], past);
+    const changed = createWorktree({ root, statCacheDir });
+    expect((await changed.scan('src/ui/button.tsx', FILE)).files[0]!.oid).toBe(blobOid('two\n'));
+    expect(changed.stats()).toEqual({ hashed: 1, cached: 0 });
+
+    const writer = createWorktree({ root, statCacheDir });
+    await writer.apply('src/ui/button.tsx', [{ action: 'write', path: 'button.tsx', mode: '100755', content: Buffer.from('three\n') }], FILE);
+    await writer.flush();
+    const later = new Date(Date.now() + 60_000);
+    for (const name of await readdir(statCacheDir)) await utimes(join(statCacheDir, name), later, later);
+    const reader = createWorktree({ root, statCacheDir });
+    const scanned = await reader.scan('src/ui/button.tsx', FILE);
+    expect(reader.stats()).toEqual({ hashed: 0, cached: 1 });
+    expect(scanned.files).toEqual([{ path: 'button.tsx', mode: '100755', oid: await git(['hash-object', 'src/ui/button.tsx'], { cwd: root }) }]);
+    // Removed: its cache goes with it, and a new file at the same path is read.
+    await reader.removeFolder('src/ui/button.tsx', FILE);
+    expect(await reader.scan('src/ui/button.tsx', FILE)).toEqual({ tree: EMPTY_TREE, files: [] });
   });
 });
 
