@@ -46,6 +46,12 @@ export interface ResolveResult {
   aborted: boolean;
   /** Set when a --rebase continued: where it stopped again, or null if it finished. */
   rebase: { continued: boolean; stoppedAt: string | null } | null;
+  /**
+   * The component's state once nothing is left to settle: `modified` when its files differ from
+   * the locked ones (the usual case: local edits were kept), `synced` when the resolution took
+   * upstream's files throughout; null while conflicts remain or when aborted.
+   */
+  state: 'modified' | 'synced' | null;
 }
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
@@ -131,7 +137,7 @@ export async function resolveConflicts(
       : null;
   }
   if (resolved.length === 0 && !rebase && partial.size === 0) {
-    return { component: set.component, resolved, remaining: finalRemaining, aborted: false, rebase };
+    return { component: set.component, resolved, remaining: finalRemaining, aborted: false, rebase, state: null };
   }
   const folder = await prepareFolder(ctx, { name: set.component, dest, current: before, shape, changes });
   const operation = newId(ctx, 'resolve');
@@ -153,7 +159,8 @@ export async function resolveConflicts(
     },
   ];
   await commitTransaction(ctx, { id: operation, operation: 'resolve', folders: [folder], state });
-  return { component: set.component, resolved, remaining: finalRemaining, aborted: false, rebase };
+  const settled = next === null ? (folder.after === entry.tree ? 'synced' : 'modified') : null;
+  return { component: set.component, resolved, remaining: finalRemaining, aborted: false, rebase, state: settled };
 }
 
 async function keepSide(ctx: EngineContext, side: Side): Promise<string | null> {
@@ -316,7 +323,7 @@ async function abort(ctx: EngineContext, set: ConflictSet): Promise<ResolveResul
     ...(set.rebase ? { target: set.rebase.before } : {}),
     alsoUndone: later.map((h) => h.id),
   });
-  return { component: set.component, resolved: [], remaining: [], aborted: true, rebase: null };
+  return { component: set.component, resolved: [], remaining: [], aborted: true, rebase: null, state: null };
 }
 
 export type { FileEntry };

@@ -120,6 +120,7 @@ describe('a single-file component', () => {
 
     const resolved = await resolveConflicts(ctx, { component: 'button', files: [], mode: { kind: 'prefer', side: 'local' } });
     expect(resolved.resolved).toEqual(['button.tsx']);
+    expect(resolved.state).toBe('modified');
     expect(world.worktree.read(DEST)).toBe(lines({ 2: 'two local', 8: 'eight upstream' }));
     expect(world.state.conflictSets).toEqual([]);
 
@@ -131,6 +132,18 @@ describe('a single-file component', () => {
     expect(world.worktree.read(DEST)).toBe(lines({ 2: 'two local' }));
     expect(world.lock.lockfile.components.button!.version).toBe('1.0.0');
     expect(world.worktree.read('src/ui/mine.tsx')).toBe('not forge\n');
+  });
+
+  it("resolve says what state it leaves: taking upstream's side throughout is synced, not modified", async () => {
+    const { world, tools, ctx } = await installedFile();
+    tools.commit({ files: { [UP]: lines({ 2: 'two upstream' }) }, tag: 'v1.1.0' });
+    world.worktree.write(DEST, lines({ 2: 'two local' }));
+    await pull(ctx, { names: [], strategy: 'merge', dryRun: false });
+    const still = await resolveConflicts(ctx, { component: 'button', files: [], mode: { kind: 'marked' } });
+    expect(still.state).toBeNull();
+    const taken = await resolveConflicts(ctx, { component: 'button', files: [], mode: { kind: 'prefer', side: 'upstream' } });
+    expect(taken.state).toBe('synced');
+    expect((await status(ctx, { names: [], offline: true, detailed: false })).components[0]!.status).toBe('synced');
   });
 
   it('resolve without flags takes the file as edited by hand once its markers are gone', async () => {
