@@ -10,7 +10,7 @@ import { ExitCode, redact, toForgeError, type ForgeError } from '../errors.js';
 import type { EngineContext } from '../sync/engine-context.js';
 import type { ProgressEvent, Reporter } from '../core/ports.js';
 import { recover } from '../sync/recovery.js';
-import { escapeAnnotation, writeError } from './error-output.js';
+import { escapeAnnotation, printError } from './error-output.js';
 import { ProgressView } from './progress.js';
 import { paint } from './render.js';
 import { colorEnabled, cursorEscapes, isCI, progressEnabled } from './terminal.js';
@@ -185,13 +185,7 @@ export abstract class ForgeCommand extends Command {
       process.stderr.write('\n');
       this.exit(forge.exitCode);
     }
-    writeError(forge, {
-      json: this.json,
-      colors: this.stderrColors,
-      stdout: (text) => process.stdout.write(text),
-      stderr: (text) => process.stderr.write(text),
-      env: process.env,
-    });
+    printError(forge, { json: this.json, colors: this.stderrColors });
     this.exit(forge.exitCode);
   }
 

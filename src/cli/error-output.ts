@@ -28,6 +28,11 @@ export function writeError(error: ForgeError, sinks: ErrorSinks): void {
   if (debug) sinks.stderr(`${redact(String((error.cause as Error | undefined)?.stack ?? error.stack ?? ''))}\n`);
 }
 
+/** writeError to this process's stdout and stderr: what every command, hook and the last catch print. */
+export function printError(error: ForgeError, how: { json: boolean; colors: boolean }): void {
+  writeError(error, { ...how, stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), env: process.env });
+}
+
 /** GitHub Actions workflow-command escaping (and no secrets). */
 export function escapeAnnotation(text: string): string {
   return redact(text).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
