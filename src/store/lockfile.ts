@@ -325,6 +325,8 @@ export function createLockStore(root: string): LockStore {
       return text === null ? emptyLockfile() : parseLockfile(text, LOCKFILE_NAME);
     },
 
+    format: (lock) => serializeLockfile(lock),
+    parse: (text) => parseLockfile(text, LOCKFILE_NAME),
     async write(lock) {
       const text = serializeLockfile(lock);
       // Never write what we would refuse to read back.

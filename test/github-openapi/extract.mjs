@@ -39,6 +39,7 @@ const OPERATIONS = [
   ['post', '/repos/{owner}/{repo}/labels'],
   ['get', '/repos/{owner}/{repo}/commits'],
   ['get', '/repos/{owner}/{repo}/git/commits/{commit_sha}'],
+  ['get', '/repos/{owner}/{repo}/contents/{path}'],
   ['get', '/user'],
   ['get', '/installation/repositories'],
 ];
