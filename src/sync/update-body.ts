@@ -176,10 +176,14 @@ export function isUpdateCommit(message: string): boolean {
 
 /** The comment forge leaves on an update pull request it closes. */
 export function closingComment(needsPerson: readonly NeedsPerson[]): string {
+  if (needsPerson.length === 0) {
+    return 'forge found nothing left to update on this branch: the default branch already has every component at the newest version its range allows, so this pull request is closed. forge opens a new one when upstream releases again.';
+  }
   const lines = [
-    'forge found nothing left to update on this branch: the default branch already has every component at the newest version its range allows, so this pull request is closed. forge opens a new one when upstream releases again.',
+    'forge has nothing left that it can update on its own, so this pull request is closed: the rest needs a person (below). forge opens a new one when there is an update it can make.',
+    '',
+    ...needsPersonSection(needsPerson),
   ];
-  if (needsPerson.length > 0) lines.push('', ...needsPersonSection(needsPerson));
   return lines.join('\n').trimEnd();
 }
 

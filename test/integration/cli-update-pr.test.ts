@@ -21,6 +21,8 @@ const BUTTON = 'components/button';
 const CARD = 'components/card';
 
 let hub: LoopbackGitHub;
+/** The workflow's token writes the consumer repositories this file makes (each added as it is made). */
+const actionsUser = { login: 'ci', token: ACTIONS_TOKEN, kind: 'installation' as const, repositories: [] as string[] };
 let cache: string;
 const outputs: ForgeRun[] = [];
 
@@ -137,7 +139,7 @@ beforeAll(async () => {
   hub = await startGitHub();
   cache = await tempDir('forge-update-cache-');
   hub.github.addUser({ login: 'acme', token: OWNER });
-  hub.github.addUser({ login: 'ci', token: ACTIONS_TOKEN, kind: 'installation', repositories: ['acme/app', 'acme/other'] });
+  hub.github.addUser(actionsUser);
   await makeRepo(hub.git.root, 'acme/tools', {
     files: {
       [`${BUTTON}/component.yaml`]: buttonYaml('1.0.0'),
@@ -161,6 +163,7 @@ afterAll(async () => {
 async function consumerRepository(name: string): Promise<string> {
   await makeRepo(hub.git.root, `acme/${name}`, { files: { 'README.md': `${name}\n` }, message: 'start' });
   hub.github.addRepository('acme', name);
+  actionsUser.repositories.push(`acme/${name}`);
   const dev = await checkout(`acme/${name}`);
   const env = { ...hub.env(OWNER), FORGE_CACHE_DIR: cache };
   expect((await forge(['init'], { cwd: dev, env })).code).toBe(0);
@@ -285,5 +288,199 @@ describe('forge sync pull --all --pr in a workflow', () => {
     await walk(ci);
     expect(found).toEqual([]);
     for (const run of outputs) expect(`${run.stdout}${run.stderr}`).not.toContain(ACTIONS_TOKEN);
+  });
+});
+
+describe('components that would conflict are left out and need a person', () => {
+  let dev: string;
+  const repoDir = () => hub.github.gitDir('acme/conflicts');
+
+  beforeAll(async () => {
+    dev = await consumerRepository('conflicts');
+    // Both sides change card's title: a real conflict. button merges cleanly.
+    await writeFile(join(dev, CARD, 'component.yaml'), cardYaml('1.0.0', 'Our Card'));
+    await gitAs(dev, ['commit', '-q', '-am', 'our card title']);
+    await gitAs(dev, ['push', '-q', 'origin', 'main']);
+  });
+
+  it('card is left out of the commit and of the working tree, annotated as an error on its line of forge.yaml; button goes in; exit 1', async () => {
+    // card@1.1.0 and button@1.3.0 (button 1.1.0 and 1.2.0 came earlier in this file).
+    await commitToRepo(hub.git.root, 'acme/tools', { files: { [`${CARD}/component.yaml`]: cardYaml('1.1.0', 'Their Card') }, tag: 'card@1.1.0', message: 'card: a new title' });
+    await commitToRepo(hub.git.root, 'acme/tools', { files: { [`${BUTTON}/button.tsx`]: 'export const Button = () => "button";\n' }, tag: 'button@1.3.0', message: 'button renders its name' });
+    const ci = await checkout('acme/conflicts');
+    const main = await gitRevParse(repoDir(), 'refs/heads/main');
+    const r = await inActions(ci, ['sync', 'pull', '--all', '--pr']);
+    expect(r.code, r.stderr).toBe(1);
+
+    const tip = await gitRevParse(repoDir(), 'refs/heads/forge/update');
+    expect(await gitRevParse(repoDir(), `${tip}:${CARD}`)).toBe(await gitRevParse(repoDir(), `${main}:${CARD}`));
+    expect(await git(['show', `${tip}:${BUTTON}/button.tsx`], { cwd: repoDir() })).toBe('export const Button = () => "button";');
+    const lock = await git(['show', `${tip}:forge.lock.yaml`], { cwd: repoDir() });
+    expect(lock).toMatch(/card:[\s\S]*version: 1\.0\.0/);
+    expect(lock).toMatch(/button:[\s\S]*version: 1\.3\.0/);
+    // Nothing of card's conflict reached the working tree either: no markers, no recorded conflict.
+    expect(await readFile(join(ci, CARD, 'component.yaml'), 'utf8')).toBe(cardYaml('1.0.0', 'Our Card'));
+    const conflicts = await forge(['sync', 'conflicts', 'list', '--json'], { cwd: ci, env: { FORGE_CACHE_DIR: cache } });
+    expect(conflicts.json()).toEqual({ conflicts: [] });
+
+    const cardLine = (await readFile(join(ci, 'forge.yaml'), 'utf8')).split('\n').findIndex((l) => l.startsWith('  card:')) + 1;
+    expect(r.annotations).toContainEqual({
+      level: 'error',
+      properties: { file: 'forge.yaml', line: String(cardLine), title: 'forge sync pull --pr' },
+      message: expect.stringContaining('card needs a person: Upstream 1.1.0 changes what this repository edited in component.yaml.'),
+    });
+    expect(r.stdout).toContain('Run locally: forge sync pull card --merge && forge sync resolve card');
+    const [pr] = hub.github.pullRequests('acme/conflicts');
+    expect(pr!.title).toBe('Update button to 1.3.0');
+    expect(pr!.body).toContain('### Needs a person');
+    expect(pr!.body).toContain('| `card` | 1.0.0 → 1.1.0 | conflicts in `component.yaml` | `forge sync pull card --merge && forge sync resolve card` |');
+    expect(r.outputs).toMatchObject({ 'needs-person': '1', 'needs-person-components': '["card"]', changed: '["button"]', 'pr-operation': 'created' });
+    expect(r.summary).toContain('### Needs a person');
+    expect(hub.problems).toEqual([]);
+  });
+
+  it('someone else pushed to forge/update: the branch and the pull request are left alone, exit 1', async () => {
+    const theirs = await commitToRepo(hub.git.root, 'acme/conflicts', { branch: 'forge/update', files: { 'notes.txt': 'a reviewer was here\n' }, message: 'a reviewer adds notes' });
+    const before = hub.github.pullRequests('acme/conflicts')[0]!.body;
+    await commitToRepo(hub.git.root, 'acme/tools', { files: { [`${BUTTON}/button.tsx`]: 'export const Button = () => "button!";\n' }, tag: 'button@1.3.1', message: 'button 1.3.1' });
+    const ci = await checkout('acme/conflicts');
+    const r = await inActions(ci, ['sync', 'pull', '--all', '--pr']);
+    expect(r.code).toBe(1);
+    expect(await gitRevParse(repoDir(), 'refs/heads/forge/update')).toBe(theirs);
+    expect(hub.github.pullRequests('acme/conflicts')[0]!.body).toBe(before);
+    expect(r.stderr).toContain("holds a commit that is not forge's");
+    expect(r.annotations.some((a) => a.level === 'error' && a.message.includes('forge/update'))).toBe(true);
+    // Once the branch is deleted, forge takes it over again.
+    await git(['update-ref', '-d', 'refs/heads/forge/update'], { cwd: repoDir() });
+  });
+
+  it('with nothing left to update (the updates landed on main by hand), the open update pull request is closed with a comment', async () => {
+    // Someone settles card locally and brings button up to date on main.
+    const pulled = await forge(['sync', 'pull', '--all', '--merge'], { cwd: dev, env: { ...hub.env(OWNER), FORGE_CACHE_DIR: cache } });
+    expect(pulled.code).toBe(1);
+    expect((await forge(['sync', 'resolve', 'card', '--prefer-local'], { cwd: dev, env: { FORGE_CACHE_DIR: cache } })).code).toBe(0);
+    await gitAs(dev, ['add', '-A']);
+    await gitAs(dev, ['commit', '-q', '-m', 'take the updates by hand']);
+    await gitAs(dev, ['push', '-q', 'origin', 'main']);
+
+    const ci = await checkout('acme/conflicts');
+    const r = await inActions(ci, ['sync', 'pull', '--all', '--pr']);
+    expect(r.code, r.stderr).toBe(0);
+    const [pr] = hub.github.pullRequests('acme/conflicts');
+    expect(pr!.state).toBe('closed');
+    expect(pr!.comments.map((c) => c.body)).toEqual([expect.stringContaining('forge found nothing left to update')]);
+    expect(r.outputs).toMatchObject({ 'pr-operation': 'closed', 'pr-number': String(pr!.number), changed: '[]' });
+    expect(r.stdout).toContain(`Closed pull request #${pr!.number} (nothing left to update)`);
+    expect(hub.problems).toEqual([]);
+
+    // And a run after that changes nothing at all.
+    const exchanges = hub.github.exchanges.length;
+    const again = await inActions(await checkout('acme/conflicts'), ['sync', 'pull', '--all', '--pr']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(hub.github.exchanges.slice(exchanges).filter((e) => e.method !== 'GET')).toEqual([]);
+  });
+});
+
+describe('--pr-per-component', () => {
+  it('one pull request per component on forge/update/NAME; one whose component is current again is closed', async () => {
+    await consumerRepository('split');
+    await commitToRepo(hub.git.root, 'acme/tools', { files: { [`${CARD}/card.css`]: '.card { margin: 1px; }\n' }, tag: 'card@1.2.0', message: 'card 1.2.0' });
+    await commitToRepo(hub.git.root, 'acme/tools', { files: { [`${BUTTON}/button.tsx`]: 'export const Button = () => "1.4";\n' }, tag: 'button@1.4.0', message: 'button 1.4.0' });
+    const ci = await checkout('acme/split');
+    const r = await inActions(ci, ['sync', 'pull', '--all', '--pr', '--pr-per-component']);
+    expect(r.code, r.stderr).toBe(0);
+    const prs = hub.github.pullRequests('acme/split');
+    expect(prs.map((p) => [p.headRef, p.title, p.state]).sort()).toEqual([
+      ['forge/update/button', 'Update button to 1.4.0', 'open'],
+      ['forge/update/card', 'Update card to 1.2.0', 'open'],
+    ]);
+    const dir = hub.github.gitDir('acme/split');
+    const main = await gitRevParse(dir, 'refs/heads/main');
+    // Each branch changes its own component and its own lock entry, nothing else.
+    for (const [name, folder] of [['button', BUTTON], ['card', CARD]] as const) {
+      const tip = await gitRevParse(dir, `refs/heads/forge/update/${name}`);
+      expect(await gitRevParse(dir, `${tip}^`)).toBe(main);
+      const touched = (await git(['diff', '--name-only', main, tip], { cwd: dir })).split('\n');
+      expect(touched.every((p) => p.startsWith(`${folder}/`) || p === 'forge.lock.yaml')).toBe(true);
+      const lock = await git(['diff', main, tip, '--', 'forge.lock.yaml'], { cwd: dir });
+      expect(lock).toContain(`+    version: ${name === 'button' ? '1.4.0' : '1.2.0'}`);
+      expect(lock.split('\n').filter((l) => l.startsWith('+    version:'))).toHaveLength(1);
+    }
+    expect(JSON.parse(r.outputs['pull-requests']!)).toHaveLength(2);
+
+    // card's update lands on main by hand: its pull request is closed, button's stays.
+    const dev = await checkout('acme/split');
+    expect((await forge(['sync', 'pull', 'card'], { cwd: dev, env: { ...hub.env(OWNER), FORGE_CACHE_DIR: cache } })).code).toBe(0);
+    await gitAs(dev, ['add', '-A']);
+    await gitAs(dev, ['commit', '-q', '-m', 'card by hand']);
+    await gitAs(dev, ['push', '-q', 'origin', 'main']);
+    const again = await inActions(await checkout('acme/split'), ['sync', 'pull', '--all', '--pr', '--pr-per-component']);
+    expect(again.code, again.stderr).toBe(0);
+    const after = Object.fromEntries(hub.github.pullRequests('acme/split').map((p) => [p.headRef, p.state]));
+    expect(after).toEqual({ 'forge/update/button': 'open', 'forge/update/card': 'closed' });
+    expect(hub.problems).toEqual([]);
+  });
+});
+
+describe('tokens and bad input', () => {
+  it('a token that may not create labels: the pull request is opened anyway, with a warning annotation', async () => {
+    const token = 'ghs_N0LabelsN0LabelsN0LabelsN0LabelsN0La';
+    hub.github.addUser({ login: 'ci2', token, kind: 'installation', repositories: ['acme/nolabels'], forbid: ['POST /repos/{owner}/{repo}/labels', 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels'] });
+    await consumerRepository('nolabels');
+    await commitToRepo(hub.git.root, 'acme/tools', { files: { [`${BUTTON}/button.tsx`]: 'export const Button = () => "1.4.1";\n' }, tag: 'button@1.4.1', message: 'button 1.4.1' });
+    // Forbidden calls answer 403, which GitHub's description does not list for them.
+    hub.problems.length = 0;
+    const r = await inActions(await checkout('acme/nolabels'), ['sync', 'pull', '--all', '--pr'], { GITHUB_TOKEN: token });
+    expect(r.code, r.stderr).toBe(0);
+    const [pr] = hub.github.pullRequests('acme/nolabels');
+    expect(pr).toMatchObject({ state: 'open', labels: [] });
+    expect(r.annotations).toContainEqual(expect.objectContaining({ level: 'warning', message: expect.stringContaining('Could not label pull request #1 with forge, dependencies') }));
+    expect(hub.problems.every((p) => p.includes('403'))).toBe(true);
+    hub.problems.length = 0;
+  });
+
+  it('uncommitted changes to a component: exit 1 naming them, nothing pushed, nothing lost', async () => {
+    await consumerRepository('dirty');
+    const ci = await checkout('acme/dirty');
+    await appendFile(join(ci, BUTTON, 'button.tsx'), '// not committed\n');
+    const r = await inActions(ci, ['sync', 'pull', '--all', '--pr']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`these have changes that are not committed: ${BUTTON}`);
+    expect(await readFile(join(ci, BUTTON, 'button.tsx'), 'utf8')).toContain('// not committed');
+    expect(hub.github.pullRequests('acme/dirty')).toEqual([]);
+    expect(await git(['for-each-ref', '--format=%(refname)', 'refs/heads'], { cwd: hub.github.gitDir('acme/dirty') })).toBe('refs/heads/main');
+  });
+
+  it('a commit origin does not have: exit 1 saying to push it first', async () => {
+    const ci = await checkout('acme/dirty');
+    await gitAs(ci, ['commit', '-q', '--allow-empty', '-m', 'local only']);
+    const r = await inActions(ci, ['sync', 'pull', '--all', '--pr']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('is not on origin (acme/dirty)');
+    expect(r.stderr).toContain('git push origin main');
+  });
+
+  it('no origin, or an invalid --pr-branch: exit 2; --pr-branch without --pr: exit 2', async () => {
+    const ci = await checkout('acme/dirty');
+    await git(['remote', 'remove', 'origin'], { cwd: ci });
+    const none = await inActions(ci, ['sync', 'pull', '--all', '--pr']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('no remote named origin');
+    const bad = await inActions(await checkout('acme/dirty'), ['sync', 'pull', '--all', '--pr', '--pr-branch', 'bad..name']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--pr-branch 'bad..name' is not a valid git branch name");
+    const alone = await inActions(await checkout('acme/dirty'), ['sync', 'pull', '--all', '--pr-branch', 'x']);
+    expect(alone.code).toBe(2);
+  });
+
+  it('without native git (isomorphic-git builds the commit): the same tree as with it', async () => {
+    await consumerRepository('iso');
+    await commitToRepo(hub.git.root, 'acme/tools', { files: { [`${BUTTON}/nested/deep/file.txt`]: 'deep\n', [`${BUTTON}/run.sh`]: { content: '#!/bin/sh\n', mode: '100755' } }, tag: 'button@1.4.2', message: 'button 1.4.2' });
+    const r = await inActions(await checkout('acme/iso'), ['sync', 'pull', '--all', '--pr'], { FORGE_NATIVE_GIT: '0' });
+    expect(r.code, r.stderr).toBe(0);
+    const dir = hub.github.gitDir('acme/iso');
+    const tip = await gitRevParse(dir, 'refs/heads/forge/update');
+    await expectSameAsLocalPull('acme/iso', tip, await gitRevParse(dir, 'refs/heads/main'));
+    expect(await git(['fsck', '--full', '--no-dangling'], { cwd: dir })).toBe('');
   });
 });
