@@ -484,3 +484,40 @@ describe('tokens and bad input', () => {
     expect(await git(['fsck', '--full', '--no-dangling'], { cwd: dir })).toBe('');
   });
 });
+
+describe('annotations of status, pull and push in a workflow', () => {
+  it('status: a warning for outdated, a notice for modified, an error for a conflict, each on its line of forge.yaml; counts and the job summary', async () => {
+    const dev = await consumerRepository('status');
+    const line = async (name: string) => String((await readFile(join(dev, 'forge.yaml'), 'utf8')).split('\n').findIndex((l) => l.startsWith(`  ${name}:`)) + 1);
+    await commitToRepo(hub.git.root, 'acme/tools', { files: { [`${BUTTON}/button.tsx`]: 'export const Button = () => "1.5";\n' }, tag: 'button@1.5.0', message: 'button 1.5.0' });
+    await appendFile(join(dev, CARD, 'card.css'), '/* ours */\n');
+
+    const r = await inActions(dev, ['sync', 'status']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.annotations).toEqual([
+      { level: 'warning', properties: { file: 'forge.yaml', line: await line('button'), title: 'forge: button is outdated' }, message: expect.stringMatching(/^button \d+\.\d+\.\d+ is behind upstream 1\.5\.0\. Run 'forge sync pull button'\.$/) },
+      { level: 'notice', properties: { file: 'forge.yaml', line: await line('card'), title: 'forge: card is modified' }, message: 'card has local changes to 1 file(s).' },
+    ]);
+    expect(r.outputs).toMatchObject({ outdated: '1', modified: '1', synced: '0', conflict: '0', changed: '["button","card"]' });
+    expect(r.summary).toMatch(/\| button \| ⬆ outdated \| \d+\.\d+\.\d+ \| 1\.5\.0 \|/);
+
+    // A pull that stops on a conflict says so where the component is declared, and so does status after it.
+    await writeFile(join(dev, CARD, 'component.yaml'), cardYaml('1.2.0', 'Mine'));
+    await commitToRepo(hub.git.root, 'acme/tools', { files: { [`${CARD}/component.yaml`]: cardYaml('1.3.0', 'Theirs') }, tag: 'card@1.3.0', message: 'card 1.3.0' });
+    const pulled = await inActions(dev, ['sync', 'pull', 'card', '--merge']);
+    expect(pulled.code).toBe(1);
+    expect(pulled.annotations).toContainEqual({ level: 'error', properties: { file: 'forge.yaml', line: await line('card'), title: 'forge sync pull' }, message: expect.stringContaining("card: the merge left conflicts in component.yaml. Run 'forge sync resolve card'.") });
+    const after = await inActions(dev, ['sync', 'status']);
+    expect(after.annotations).toContainEqual({ level: 'error', properties: { file: 'forge.yaml', line: await line('card'), title: 'forge: card is conflict' }, message: expect.stringContaining('card has unresolved conflicts in component.yaml') });
+  });
+
+  it('push: a refusal names the component line of forge.yaml in its error annotation', async () => {
+    const dev = await checkout('acme/status');
+    await git(['checkout', '-q', 'main'], { cwd: dev });
+    await appendFile(join(dev, BUTTON, 'button.tsx'), '// for upstream\n');
+    const r = await inActions(dev, ['sync', 'push', 'button'], { GIT_AUTHOR_NAME: 'CI', GIT_AUTHOR_EMAIL: 'ci@example.com' });
+    expect(r.code, r.stderr).toBe(4);
+    const line = String((await readFile(join(dev, 'forge.yaml'), 'utf8')).split('\n').findIndex((l) => l.startsWith('  button:')) + 1);
+    expect(r.annotations).toContainEqual({ level: 'error', properties: { file: 'forge.yaml', line, title: 'forge' }, message: expect.stringContaining('refused the push') });
+  });
+});
