@@ -37,6 +37,8 @@ export interface ComponentUpdate {
   localEdits: string[];
   /** Of those, the files upstream changed too, merged three-way. */
   merged: string[];
+  /** Of those, the files upstream now has exactly as this repository edited them (an edit sent upstream and taken there). */
+  adopted: string[];
   upstream: UpstreamChanges;
 }
 
@@ -99,8 +101,12 @@ function upstreamCell(c: ComponentUpdate): string {
 function editsCell(c: ComponentUpdate): string {
   if (c.localEdits.length === 0) return c.action === 'remove' ? '-' : 'none';
   const list = (files: string[]) => (files.length <= 5 ? files.map(code).join(', ') : `${files.slice(0, 5).map(code).join(', ')} and ${files.length - 5} more`);
-  if (c.merged.length > 0) return `kept; merged with upstream: ${list(c.merged)}`;
-  return `kept (${list(c.localEdits)}; upstream did not change them)`;
+  const untouched = c.localEdits.filter((f) => !c.merged.includes(f) && !c.adopted.includes(f));
+  const parts: string[] = [];
+  if (c.merged.length > 0) parts.push(`merged with upstream: ${list(c.merged)}`);
+  if (c.adopted.length > 0) parts.push(`upstream has them now: ${list(c.adopted)}`);
+  if (untouched.length > 0) parts.push(`${parts.length ? 'kept as they are' : 'kept'}: ${list(untouched)}${parts.length ? '' : ' (upstream did not change them)'}`);
+  return parts.length === 1 && untouched.length === 0 ? `kept; ${parts[0]}` : parts.join('; ');
 }
 
 export function needsPersonSection(needs: readonly NeedsPerson[]): string[] {

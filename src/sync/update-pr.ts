@@ -296,11 +296,26 @@ async function describeUpdates(ctx: EngineContext, gh: GitHubPort, active: Compo
           to,
           localEdits: c.localChanges.map((x) => x.path),
           merged: c.merged,
+          adopted: adoptedEdits(c),
           upstream: from && to && from.commit !== to.commit ? await upstreamChanges(ctx, gh, entry, from.commit, to.commit) : { compareUrl: null, total: null, commits: null },
         };
       }),
     ),
   );
+}
+
+/** Local edits whose file upstream's target now has byte for byte (and mode): the edit went upstream. */
+function adoptedEdits(c: ComponentPlan): string[] {
+  if (!c.target) return [];
+  const upstream = new Map(c.target.files.map((f) => [f.path, f]));
+  const local = new Map(c.local.files.map((f) => [f.path, f]));
+  return c.localChanges
+    .map((x) => x.path)
+    .filter((path) => {
+      const mine = local.get(path);
+      const theirs = upstream.get(path);
+      return mine === undefined ? theirs === undefined : theirs !== undefined && mine.oid === theirs.oid && mine.mode === theirs.mode;
+    });
 }
 
 /** The upstream commits between the two locked commits that touched the component's folder; a listing that fails is a warning. */

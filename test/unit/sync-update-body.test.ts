@@ -14,6 +14,7 @@ const update = (overrides: Partial<ComponentUpdate> = {}): ComponentUpdate => ({
   to: { version: '1.1.0', commit: 'b'.repeat(40) },
   localEdits: ['button.tsx', 'style.css'],
   merged: ['button.tsx'],
+  adopted: [],
   upstream: {
     compareUrl: 'https://github.com/acme/tools/compare/aaa...bbb',
     total: 3,
@@ -26,7 +27,7 @@ describe('the update pull request body', () => {
   it('one row per component: versions with the compare link, subjects linked, local edits kept and merged', () => {
     const body = pullRequestBody({ branch: 'forge/update', updates: [update()], needsPerson: [] });
     expect(body.startsWith('<!-- forge:update v1 -->\n')).toBe(true);
-    expect(body).toContain('| `button` | 1.0.0 → **1.1.0** ([compare](https://github.com/acme/tools/compare/aaa...bbb)) | [`ccccccc`](https://github.com/acme/tools/commit/ccc) Fix \\<script\\> \\| pipes, thanks @\u200boctocat (#\u200b42) \\[link\\](x) | kept; merged with upstream: `button.tsx` |');
+    expect(body).toContain('| `button` | 1.0.0 → **1.1.0** ([compare](https://github.com/acme/tools/compare/aaa...bbb)) | [`ccccccc`](https://github.com/acme/tools/commit/ccc) Fix \\<script\\> \\| pipes, thanks @\u200boctocat (#\u200b42) \\[link\\](x) | merged with upstream: `button.tsx`; kept as they are: `style.css` |');
     expect(body).toContain('Edits this repository made to it are kept, merged three-way with the upstream changes.');
     expect(isUpdateBody(body)).toBe(true);
     expect(body).toContain('<!-- forge:update {"branch":"forge/update","components":["button"]} -->');
@@ -62,6 +63,12 @@ describe('the update pull request body', () => {
     expect(body).toContain('none of the 2 upstream commits touched `components/button`');
     expect(body).toContain('| `c` | new: **1.1.0** | newly required | none |');
     expect(body).toContain('| `d` | 1.0.0 → removed | no longer needed by any component | - |');
+  });
+
+  it('local edits: merged, taken upstream, or kept as they are, each said', () => {
+    const body = pullRequestBody({ branch: 'b', updates: [update({ localEdits: ['a', 'b', 'c'], merged: ['a'], adopted: ['b'] }), update({ name: 'x', localEdits: ['y'], merged: [], adopted: ['y'] })], needsPerson: [] });
+    expect(body).toContain('| merged with upstream: `a`; upstream has them now: `b`; kept as they are: `c` |');
+    expect(body).toContain('| kept; upstream has them now: `y` |');
   });
 
   it('components that need a person get their own section, with the command to run', () => {
