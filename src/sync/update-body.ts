@@ -105,7 +105,7 @@ function editsCell(c: ComponentUpdate): string {
   const parts: string[] = [];
   if (c.merged.length > 0) parts.push(`merged with upstream: ${list(c.merged)}`);
   if (c.adopted.length > 0) parts.push(`upstream has them now: ${list(c.adopted)}`);
-  if (untouched.length > 0) parts.push(`${parts.length ? 'kept as they are' : 'kept'}: ${list(untouched)}${parts.length ? '' : ' (upstream did not change them)'}`);
+  if (untouched.length > 0) parts.push(`${parts.length ? 'kept as they are' : 'kept'}: ${list(untouched)}${parts.length ? '' : ` (upstream left ${untouched.length === 1 ? 'it' : 'them'} alone)`}`);
   return parts.length === 1 && untouched.length === 0 ? `kept; ${parts[0]}` : parts.join('; ');
 }
 

@@ -7,6 +7,7 @@
 
 import { appendFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { forge, type ForgeRun } from '../helpers/cli.js';
 import { cleanupTempDirs, commitToRepo, git, gitRevParse, makeRepo, tempDir } from '../helpers/fixtures.js';
@@ -231,7 +232,7 @@ describe('forge sync pull --all --pr in a workflow', () => {
     expect(pr!.body).toContain('button: a primary variant and an icon (#\u200b12, thanks @\u200bocttocat)'.replace('octtocat', 'octocat'));
     expect(pr!.body).not.toContain('docs: unrelated');
     expect(pr!.body).toMatch(/\[`[0-9a-f]{7}`\]\(http:\/\/127\.0\.0\.1:\d+\/acme\/tools\/commit\/[0-9a-f]{40}\)/);
-    expect(pr!.body).toContain('kept (`button.tsx`; upstream did not change them)');
+    expect(pr!.body).toContain('kept: `button.tsx` (upstream left it alone)');
     expect(hub.github.repository('acme/app')!.labelDetails.get('forge')).toEqual({ color: '5319e7', description: 'Components kept current by forge' });
 
     expect(r.outputs).toMatchObject({ changed: '["button"]', updated: '1', 'pr-number': '1', 'pr-operation': 'created', 'pr-url': `${hub.git.url}/acme/app/pull/1`, 'needs-person': '0' });
@@ -519,5 +520,44 @@ describe('annotations of status, pull and push in a workflow', () => {
     expect(r.code, r.stderr).toBe(4);
     const line = String((await readFile(join(dev, 'forge.yaml'), 'utf8')).split('\n').findIndex((l) => l.startsWith('  button:')) + 1);
     expect(r.annotations).toContainEqual({ level: 'error', properties: { file: 'forge.yaml', line, title: 'forge' }, message: expect.stringContaining('refused the push') });
+  });
+});
+
+describe('the example in docs/github-actions.md', () => {
+  it('is the body this run produces (with the loopback host shown as github.com)', async () => {
+    const files = (name: string, version: string, extra: Record<string, string> = {}) => ({
+      [`ui/${name}/component.yaml`]: `name: ${name}\nversion: ${version}\ntitle: ${name[0]!.toUpperCase()}${name.slice(1)}\n`,
+      ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`ui/${name}/${k}`, v])),
+    });
+    await makeRepo(hub.git.root, 'acme/widgets', {
+      files: { ...files('dialog', '1.0.0', { 'dialog.tsx': 'export const Dialog = () => null;\n', 'dialog.css': '.dialog {\n  padding: 8px;\n}\n' }), ...files('tabs', '1.0.0', { 'tabs.tsx': 'export const Tabs = () => null;\n' }), ...files('toast', '1.0.0') },
+      tag: ['dialog@1.0.0', 'tabs@1.0.0', 'toast@1.0.0'],
+      message: 'first release',
+    });
+    hub.github.addRepository('acme', 'widgets');
+    await makeRepo(hub.git.root, 'acme/example', { files: { 'README.md': 'example\n' }, message: 'start' });
+    hub.github.addRepository('acme', 'example');
+    actionsUser.repositories.push('acme/example');
+    const dev = await checkout('acme/example');
+    const env = { ...hub.env(OWNER), FORGE_CACHE_DIR: cache };
+    expect((await forge(['init'], { cwd: dev, env })).code).toBe(0);
+    for (const name of ['dialog', 'tabs', 'toast']) expect((await forge(['add', hub.address('acme/widgets'), name, '--version', '^1.0.0'], { cwd: dev, env })).code).toBe(0);
+    await writeFile(join(dev, 'ui/dialog/dialog.css'), '.dialog {\n  padding: 8px;\n  border-radius: 12px; /* ours */\n}\n');
+    await writeFile(join(dev, 'ui/toast/component.yaml'), 'name: toast\nversion: 1.0.0\ntitle: Notification\n');
+    await gitAs(dev, ['add', '-A']);
+    await gitAs(dev, ['commit', '-q', '-m', 'vendor dialog, tabs and toast, with our touches']);
+    await gitAs(dev, ['push', '-q', 'origin', 'main']);
+
+    await commitToRepo(hub.git.root, 'acme/widgets', { files: files('dialog', '1.1.0', { 'dialog.tsx': 'export const Dialog = ({ open }) => (open ? "dialog" : null);\n' }), tag: 'dialog@1.1.0', message: 'dialog: open and close it (#31)' });
+    await commitToRepo(hub.git.root, 'acme/widgets', { files: { 'CONTRIBUTING.md': 'Be kind.\n' }, message: 'docs: how to contribute' });
+    await commitToRepo(hub.git.root, 'acme/widgets', { files: files('tabs', '1.0.1', { 'tabs.tsx': 'export const Tabs = () => "tabs";\n' }), tag: 'tabs@1.0.1', message: 'tabs: render something' });
+    await commitToRepo(hub.git.root, 'acme/widgets', { files: { ...files('toast', '1.1.0'), 'ui/toast/component.yaml': 'name: toast\nversion: 1.1.0\ntitle: Toast message\n' }, tag: 'toast@1.1.0', message: 'toast: a clearer title' });
+
+    const r = await inActions(await checkout('acme/example'), ['sync', 'pull', '--all', '--pr']);
+    expect(r.code).toBe(1);
+    const body = hub.github.pullRequests('acme/example')[0]!.body!.split(hub.git.url).join('https://github.com');
+    const page = await readFile(fileURLToPath(new URL('../../docs/github-actions.md', import.meta.url)), 'utf8');
+    const example = /<!-- example body: begin -->\n````markdown\n([\s\S]*?)\n````\n<!-- example body: end -->/.exec(page)?.[1];
+    expect(example, `docs/github-actions.md must show this body:\n${body}`).toBe(body);
   });
 });
