@@ -1,40 +1,68 @@
 // forge next to native git: `npm run bench` (builds, then runs this file).
 //
-// Fixtures: 6 upstream repositories built with `git fast-import` (about 2,000 files and 300 commits
-// each, tags v1.0.0..v1.9.0, 4 component folders of about 100 files), served over smart HTTP on
-// 127.0.0.1 by `git http-backend` from a separate process (bench/git-server.mjs). A workspace
-// lists the 24 components (`version: ^1.0.0`).
+//   node bench/run.mjs [--shape 2400|24000|many|all] [--runs N] [--only startup,cold,noop,status]
 //
-// Scenarios (median of BENCH_RUNS runs, default 3; more for the quick ones):
-//   cold pull   forge sync pull --all, fresh cache and workspace  vs  6 parallel
-//               `git clone --depth 1 --branch TAG --no-checkout` + `git archive TAG PATH | tar -x`
-//   no-op pull  forge sync pull --all, everything up to date      vs  6 parallel `git ls-remote --tags`
-//   status      forge sync status --all --offline, warm stat cache vs  `git status` over the same files
-//   memory      peak RSS of every forge run (/usr/bin/time -f %M, else bench/measure.mjs)
+// Shapes (--shape, or BENCH_SHAPE; several with commas; default 2400):
+//   2400    6 upstream repositories, 4 components of 100 files each: 2,400 files installed
+//   24000   6 upstream repositories, 4 components of 1,000 files each: 24,000 files installed
+//   many    60 upstream repositories, 4 components of 10 files each: 240 components, 2,400 files
+// Each upstream is built with `git fast-import` (300 commits, tags v1.0.0..v1.9.0, more files
+// outside the components than in them) and served over smart HTTP on 127.0.0.1 by
+// `git http-backend` from a separate process (bench/git-server.mjs). The workspace lists every
+// component (`version: ^1.0.0`).
 //
-// Environment: BENCH_RUNS (default 3), BENCH_KEEP=1 keeps bench/.work/, BENCH_PROFILE=DIR runs
-// every forge command with --cpu-prof into DIR.
-// Exit code 0 whatever the figures (it's a measurement); 1 when something failed to run.
+// Rows (median of BENCH_RUNS runs, default 3; at least 5 for the quick ones; each forge sample is
+// taken in turn with the native one it is compared with, so a drifting machine moves both):
+//   start-up         forge --version                               vs  node -e 0
+//   cold pull        forge sync pull --all, fresh cache and folder  vs  parallel `git clone --depth 1
+//                    --branch TAG --no-checkout` + `git archive TAG PATH | tar -x` per repository
+//                    (and the same with FORGE_NATIVE_GIT=0: isomorphic-git only, for information)
+//   no-op pull       forge sync pull --all, all up to date          vs  parallel `git ls-remote --tags`
+//   status           forge sync status --all --offline, the first run after each cold pull and a
+//                    later one, minus a forge --version run right beside it
+//                                                                 vs  `git status --porcelain` over
+//                    the same files in a git repository (and with no stat cache, for information)
+// Every row shows wall time and CPU time (user + system, with every child process waited for) of
+// both sides, and forge's peak RSS (bench/rusage.py, else /usr/bin/time, else bench/measure.mjs);
+// the size of .forge/state.json after the cold pull and after the whole run is printed.
+//
+// Environment: BENCH_SHAPE, BENCH_RUNS, BENCH_ONLY, BENCH_KEEP=1 (keep bench/.work/),
+// BENCH_PROFILE=DIR (every forge run with --cpu-prof into DIR), BENCH_DEBUG=1 (fixture times).
+// Exit code 0 whatever the figures (it is a measurement); 1 when something failed to run.
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const projectRoot = resolve(here, '..');
 const forgeBin = join(projectRoot, 'bin', 'run.js');
 const workRoot = join(here, '.work', `run-${process.pid}`);
-const RUNS = Math.max(1, Number.parseInt(process.env.BENCH_RUNS ?? '3', 10) || 3);
+
+const { values: cli } = parseArgs({
+  options: { shape: { type: 'string' }, runs: { type: 'string' }, only: { type: 'string' } },
+  allowPositionals: false,
+});
+const RUNS = Math.max(1, Number.parseInt(cli.runs ?? process.env.BENCH_RUNS ?? '3', 10) || 3);
 const QUICK_RUNS = Math.max(RUNS, 5);
 const KEEP = process.env.BENCH_KEEP === '1';
 const PROFILE_DIR = process.env.BENCH_PROFILE ? resolve(process.env.BENCH_PROFILE) : null;
+const ONLY = new Set((cli.only ?? process.env.BENCH_ONLY ?? 'startup,cold,noop,status').split(',').map((s) => s.trim()));
 
-const REPOS = 6;
-const COMPONENTS_PER_REPO = 4;
-const FILES_PER_COMPONENT = 100;
-const FILES_PER_REPO = 2000;
+const SHAPES = {
+  2400: { name: '2400', repos: 6, componentsPerRepo: 4, filesPerComponent: 100, filesPerRepo: 2000 },
+  24000: { name: '24000', repos: 6, componentsPerRepo: 4, filesPerComponent: 1000, filesPerRepo: 6000 },
+  many: { name: 'many', repos: 60, componentsPerRepo: 4, filesPerComponent: 10, filesPerRepo: 200 },
+};
+const shapeArg = cli.shape ?? process.env.BENCH_SHAPE ?? '2400';
+const shapeNames = shapeArg === 'all' ? Object.keys(SHAPES) : shapeArg.split(',').map((s) => s.trim());
+for (const name of shapeNames) if (!SHAPES[name]) throw new Error(`unknown shape ${name}: use 2400, 24000, many or all`);
+
+/** The shape being measured (fixtures and scenarios read it). */
+let shape = SHAPES[2400];
 const COMMITS = 300;
 const TAG_EVERY = 30; // v1.0.0 at commit 30 ... v1.9.0 at commit 300
 const LAST_TAG = `v1.${COMMITS / TAG_EVERY - 1}.0`;
@@ -86,25 +114,50 @@ const sh = (script, options = {}) => run('sh', ['-c', script], { env: gitEnv, ..
 let timeBin = null;
 let profileSeq = 0;
 
-/** `node bin/run.js ARGS` in `cwd`; returns wall time and peak RSS (KiB). */
+/**
+ * Runs a command and measures it: wall time (ms), and with /usr/bin/time its CPU time (user +
+ * system of it and every child it waited for, ms) and peak RSS (KiB, the largest process). CPU
+ * time says more than wall time on a shared machine, where waiting for a core is most of it.
+ */
+async function measured(command, args, options = {}) {
+  const file = join(workRoot, `time-${process.pid}-${++measureSeq}.txt`);
+  const result =
+    timeBin === 'python3'
+      ? await run('python3', [fileURLToPath(new URL('./rusage.py', import.meta.url)), file, command, ...args], { ...options, check: false })
+      : timeBin
+        ? await run(timeBin, ['-f', '%M %U %S', '-o', file, command, ...args], { ...options, check: false })
+        : await run(command, args, { ...options, check: false });
+  const text = timeBin ? await readFile(file, 'utf8').catch(() => '') : '';
+  await rm(file, { force: true });
+  const [rss, user, system, wall] = (text.trim().split('\n').pop() ?? '').split(' ').map(Number);
+  return {
+    ...result,
+    // rusage.py times the command itself, not its own start (python's 20-100 ms would sit on both sides).
+    ...(Number.isFinite(wall) ? { ms: wall * 1000 } : {}),
+    rssKiB: Number.isFinite(rss) ? rss : null,
+    cpuMs: Number.isFinite(user) && Number.isFinite(system) ? (user + system) * 1000 : null,
+  };
+}
+let measureSeq = 0;
+
+/** `node bin/run.js ARGS` in `cwd`: wall time, CPU time and peak RSS. */
 async function forge(args, cwd, extraEnv = {}) {
   const env = { ...process.env, CI: '1', NO_COLOR: '1', ...extraEnv };
   for (const name of ['GH_TOKEN', 'GITHUB_TOKEN', 'FORGE_TOKEN']) delete env[name];
-  const rssFile = join(workRoot, `rss-${process.pid}-${profileSeq}.txt`);
   const nodeArgs = [];
   if (PROFILE_DIR) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${String(++profileSeq).padStart(3, '0')}-${args.slice(0, 2).join('-')}.cpuprofile`);
   let result;
-  if (timeBin) {
-    result = await run(timeBin, ['-f', '%M', '-o', rssFile, process.execPath, ...nodeArgs, forgeBin, ...args], { cwd, env, check: false });
-  } else {
+  if (timeBin) result = await measured(process.execPath, [...nodeArgs, forgeBin, ...args], { cwd, env });
+  else {
+    const rssFile = join(workRoot, `rss-${process.pid}-${++measureSeq}.txt`);
     env.FORGE_BENCH_RSS_FILE = rssFile;
     result = await run(process.execPath, ['--import', new URL('./measure.mjs', import.meta.url).href, ...nodeArgs, forgeBin, ...args], { cwd, env, check: false });
+    const rss = Number.parseInt((await readFile(rssFile, 'utf8').catch(() => '')).trim(), 10);
+    await rm(rssFile, { force: true });
+    result = { ...result, rssKiB: Number.isFinite(rss) ? rss : null, cpuMs: null };
   }
   if (result.code !== 0) throw new Error(`forge ${args.join(' ')} exited with ${result.code}\n${result.stderr.slice(-3000)}${result.stdout.slice(-3000)}`);
-  const text = await readFile(rssFile, 'utf8').catch(() => '');
-  const rss = Number.parseInt(text.trim().split('\n').pop() ?? '', 10);
-  await rm(rssFile, { force: true });
-  return { ms: result.ms, rssKiB: Number.isFinite(rss) ? rss : null, stdout: result.stdout };
+  return result;
 }
 
 // --- fixtures ----------------------------------------------------------------------------
@@ -177,21 +230,21 @@ function newFile(rng, path, rev) {
 function layout(rng, repoIndex) {
   const files = new Map();
   const add = (path) => files.set(path, newFile(rng, path, 0));
-  for (let c = 0; c < COMPONENTS_PER_REPO; c++) {
+  for (let c = 0; c < shape.componentsPerRepo; c++) {
     const base = `components/c${c}`;
     files.set(`${base}/component.yaml`, { mode: '100644', content: Buffer.from(`name: repo${repoIndex}-c${c}\ndescription: Bench component ${c} of repo ${repoIndex}.\nconfig:\n  timeout: 30\n`) });
     add(`${base}/README.md`);
     add(`${base}/assets/logo.png`);
     for (let i = 0; i < 4; i++) add(`${base}/scripts/task${i}.sh`);
     let n = files.size;
-    for (let i = 0; files.size - n < FILES_PER_COMPONENT - 7; i++) {
+    for (let i = 0; files.size - n < shape.filesPerComponent - 7; i++) {
       const dir = ['src', 'src/lib', 'src/util', 'prompts', 'schemas', 'test'][i % 6];
       add(`${base}/${dir}/f${i}.${TEXT_EXTS[Math.floor(rng() * TEXT_EXTS.length)]}`);
     }
     n = files.size;
   }
   let i = 0;
-  while (files.size < FILES_PER_REPO) {
+  while (files.size < shape.filesPerRepo) {
     const top = ['src', 'src', 'lib', 'docs', 'test', 'tools', 'examples'][i % 7];
     const path = `${top}/m${Math.floor(i / 25) % 40}/${i % 3 === 0 ? 'deep/' : ''}f${i}`;
     if (i % 200 === 7) add(`${path}.bin`);
@@ -241,7 +294,7 @@ function fastImportStream(repoIndex) {
       for (let e = 0; e < edits; e++) {
         let path;
         if (rng() < 0.3) {
-          const c = Math.floor(rng() * COMPONENTS_PER_REPO);
+          const c = Math.floor(rng() * shape.componentsPerRepo);
           const inComponent = allPaths.filter((p) => p.startsWith(`components/c${c}/`));
           path = inComponent[Math.floor(rng() * inComponent.length)];
         } else path = allPaths[Math.floor(rng() * allPaths.length)];
@@ -288,22 +341,28 @@ function fastImportStream(repoIndex) {
 
 async function buildUpstreams(root) {
   await mkdir(root, { recursive: true });
-  await Promise.all(
-    Array.from({ length: REPOS }, async (_, r) => {
-      const gitdir = join(root, `repo${r}.git`);
-      await git(['init', '-q', '--bare', '-b', 'main', gitdir]);
-      let t = performance.now();
-      const stream = fastImportStream(r);
-      const generated = performance.now() - t;
-      t = performance.now();
-      await git(['--git-dir', gitdir, 'fast-import', '--quiet', '--done'], { input: stream });
-      const imported = performance.now() - t;
-      t = performance.now();
-      // Like a hosted repository: one well-deltified pack.
-      await git(['--git-dir', gitdir, 'repack', '-adq', '--window=10']);
-      if (process.env.BENCH_DEBUG) log(`  repo${r}: ${(stream.length / 1e6).toFixed(1)} MB stream, generated ${fmtMs(generated)}, fast-import ${fmtMs(imported)}, repack ${fmtMs(performance.now() - t)}`);
-    }),
-  );
+  await inParallel(shape.repos, 4, async (r) => {
+    const gitdir = join(root, `repo${r}.git`);
+    await git(['init', '-q', '--bare', '-b', 'main', gitdir]);
+    let t = performance.now();
+    const stream = fastImportStream(r);
+    const generated = performance.now() - t;
+    t = performance.now();
+    await git(['--git-dir', gitdir, 'fast-import', '--quiet', '--done'], { input: stream });
+    const imported = performance.now() - t;
+    t = performance.now();
+    // Like a hosted repository: one well-deltified pack.
+    await git(['--git-dir', gitdir, 'repack', '-adq', '--window=10']);
+    if (process.env.BENCH_DEBUG) log(`  repo${r}: ${(stream.length / 1e6).toFixed(1)} MB stream, generated ${fmtMs(generated)}, fast-import ${fmtMs(imported)}, repack ${fmtMs(performance.now() - t)}`);
+  });
+}
+
+/** work(0..count-1), at most `limit` at a time. */
+async function inParallel(count, limit, work) {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, async () => {
+    while (next < count) await work(next++);
+  }));
 }
 
 // --- the server (own process) ------------------------------------------------------------
@@ -338,10 +397,13 @@ async function startServer(root) {
 
 // --- workspaces --------------------------------------------------------------------------
 
+/** At most this many repositories at once for native git, as forge's default --concurrency. */
+const NATIVE_CONCURRENCY = 8;
+
 function forgeYaml(base) {
   let text = 'components:\n';
-  for (let r = 0; r < REPOS; r++) {
-    for (let c = 0; c < COMPONENTS_PER_REPO; c++) {
+  for (let r = 0; r < shape.repos; r++) {
+    for (let c = 0; c < shape.componentsPerRepo; c++) {
       text += `  repo${r}-c${c}:\n    repository: ${base}/repo${r}.git\n    path: components/c${c}\n    version: ^1.0.0\n    dest: vendor/repo${r}/c${c}\n`;
     }
   }
@@ -356,20 +418,30 @@ async function freshWorkspace(dir, base) {
   await writeFile(join(dir, '.gitignore'), '.forge/\n');
 }
 
+/** Repositories 0..N-1 through `template` (REPO stands for the number), at most NATIVE_CONCURRENCY at once, in one measured shell. */
+function perRepository(template) {
+  const numbers = Array.from({ length: shape.repos }, (_, r) => r).join(' ');
+  return `printf '%s\\n' ${numbers} | xargs -P ${NATIVE_CONCURRENCY} -I REPO sh -c '${template}'`;
+}
+
 async function nativeCold(dir, base) {
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: REPOS }, (_, r) => {
-      const clone = join(dir, 'clones', `repo${r}`);
-      const dest = join(dir, 'ws', 'vendor', `repo${r}`);
-      let script = `set -e; git clone -q --depth 1 --branch ${LAST_TAG} --no-checkout ${base}/repo${r}.git '${clone}'; mkdir -p '${dest}'`;
-      for (let c = 0; c < COMPONENTS_PER_REPO; c++) script += `; git -C '${clone}' archive ${LAST_TAG} components/c${c} | tar -x -C '${dest}' --strip-components=1`;
-      return sh(script);
-    }),
-  );
-  return performance.now() - started;
+  let template = `set -e; git clone -q --depth 1 --branch ${LAST_TAG} --no-checkout ${base}/repoREPO.git "${dir}/clones/repoREPO"; mkdir -p "${dir}/ws/vendor/repoREPO"`;
+  for (let c = 0; c < shape.componentsPerRepo; c++) template += `; git -C "${dir}/clones/repoREPO" archive ${LAST_TAG} components/c${c} | tar -x -C "${dir}/ws/vendor/repoREPO" --strip-components=1`;
+  const result = await measured('sh', ['-c', perRepository(template)], { env: gitEnv });
+  if (result.code !== 0) throw new Error(`native cold pull failed: ${result.stderr.slice(-2000)}`);
+  return result;
+}
+
+async function nativeLsRemote(base) {
+  const result = await measured('sh', ['-c', perRepository(`git ls-remote --tags ${base}/repoREPO.git > /dev/null`)], { env: gitEnv });
+  if (result.code !== 0) throw new Error(`ls-remote failed: ${result.stderr.slice(-2000)}`);
+  return result;
+}
+
+async function fileSize(path) {
+  return (await stat(path).catch(() => null))?.size ?? null;
 }
 
 // --- figures -----------------------------------------------------------------------------
@@ -381,6 +453,8 @@ const median = (values) => {
 };
 const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
 const fmtMb = (kib) => (kib == null ? 'n/a' : `${(kib / 1024).toFixed(0)} MB`);
+const fmtBytes = (bytes) => (bytes == null ? 'n/a' : bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${(bytes / 1024).toFixed(0)} KB`);
+const peakKiB = (samples) => Math.max(...samples.map((s) => s.rssKiB ?? 0)) || null;
 
 async function repeat(times, before, measure) {
   const samples = [];
@@ -391,127 +465,200 @@ async function repeat(times, before, measure) {
   return samples;
 }
 
-async function main() {
-  if (!existsSync(join(projectRoot, 'dist', 'commands'))) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does).');
-  const probe = await run('sh', ['-c', 'command -v /usr/bin/time'], { check: false });
-  timeBin = probe.code === 0 ? '/usr/bin/time' : null;
-  const gitVersion = (await git(['--version'])).stdout.trim();
-  await rm(workRoot, { recursive: true, force: true });
-  await mkdir(workRoot, { recursive: true });
-  if (PROFILE_DIR) await mkdir(PROFILE_DIR, { recursive: true });
-
+/** One shape: fixtures, server, every scenario; returns the printed report. */
+async function measureShape(gitVersion) {
+  const shapeRoot = join(workRoot, shape.name);
   let t = performance.now();
-  const upstreams = join(workRoot, 'upstream');
+  const upstreams = join(shapeRoot, 'upstream');
   await buildUpstreams(upstreams);
   const countOut = await git(['--git-dir', join(upstreams, 'repo0.git'), 'ls-tree', '-r', '--name-only', LAST_TAG]);
   const commitCount = (await git(['--git-dir', join(upstreams, 'repo0.git'), 'rev-list', '--count', 'main'])).stdout.trim();
-  log(`fixtures: ${REPOS} repositories (${countOut.stdout.trim().split('\n').length} files and ${commitCount} commits in repo0, tags v1.0.0..${LAST_TAG}) in ${fmtMs(performance.now() - t)}`);
+  log(`[${shape.name}] fixtures: ${shape.repos} repositories (${countOut.stdout.trim().split('\n').length} files and ${commitCount} commits in repo0, tags v1.0.0..${LAST_TAG}) in ${fmtMs(performance.now() - t)}`);
 
   const server = await startServer(upstreams);
-  log(`server: ${server.url} (${server.impl === 'dist' ? 'dist/demo/git-http-server.js' : 'bench/git-server.mjs bridge'}); memory via ${timeBin ?? 'bench/measure.mjs'}`);
+  log(`[${shape.name}] server: ${server.url}; measured with ${timeBin ?? 'bench/measure.mjs'}`);
   const rows = [];
-  const rss = {};
-  const noteRss = (label, samples) => (rss[label] = Math.max(...samples.map((s) => s.rssKiB ?? 0)) || null);
+  const notes = [];
+  const samplesOut = [];
+  const components = shape.repos * shape.componentsPerRepo;
+  let installed = '?';
 
   try {
-    const ws = join(workRoot, 'ws');
-    const cacheDir = join(workRoot, 'cache');
+    const ws = join(shapeRoot, 'ws');
+    const cacheDir = join(shapeRoot, 'cache');
+    const env = { FORGE_CACHE_DIR: cacheDir };
+    const statusArgs = ['sync', 'status', '--all', '--offline'];
     const freshCold = async () => {
       await rm(cacheDir, { recursive: true, force: true });
       await freshWorkspace(ws, server.url);
     };
 
-    // Cold pull: forge (native fast path), forge (isomorphic-git only), native git.
-    log('cold pull: forge ...');
-    const coldForge = await repeat(RUNS, freshCold, () => forge(['sync', 'pull', '--all'], ws, { FORGE_CACHE_DIR: cacheDir }));
-    noteRss('cold pull', coldForge);
-    const installed = (await run('sh', ['-c', 'find vendor -type f | wc -l'], { cwd: ws })).stdout.trim();
-    log(`  installed files: ${installed}`);
-    log('cold pull: forge, FORGE_NATIVE_GIT=0 ...');
-    const coldIso = await repeat(RUNS, freshCold, () => forge(['sync', 'pull', '--all'], ws, { FORGE_CACHE_DIR: cacheDir, FORGE_NATIVE_GIT: '0' }));
-    noteRss('cold pull (isomorphic-git only)', coldIso);
-    log('cold pull: native git ...');
-    const coldNative = await repeat(RUNS, null, () => nativeCold(join(workRoot, 'native'), server.url));
-    const nativeInstalled = (await run('sh', ['-c', 'find ws/vendor -type f | wc -l'], { cwd: join(workRoot, 'native') })).stdout.trim();
-    if (nativeInstalled !== installed) log(`  WARNING: native git installed ${nativeInstalled} files, forge ${installed}`);
-    rows.push({ name: `cold pull (${REPOS * COMPONENTS_PER_REPO} components, ${REPOS} repos)`, forge: median(coldForge.map((s) => s.ms)), native: median(coldNative), target: 1.5, nativeLabel: 'clone --depth 1 + archive' });
-    rows.push({ name: '  same, FORGE_NATIVE_GIT=0', forge: median(coldIso.map((s) => s.ms)), native: median(coldNative), target: null, nativeLabel: '(info)' });
+    // Every forge sample is taken next to the native one it is compared with (A B A B ...): the
+    // machine is shared and its speed drifts, so blocks of one then the other skew the ratio.
+    // Status's own work is each status minus a forge --version taken right beside it.
+    const forgeVersion = () => forge(['--version'], shapeRoot, env);
+    // Node alone, started the same way (through /usr/bin/time when forge is), so the wrapper's cost is on both sides.
+    const nodeAlone = () => measured(process.execPath, ['-e', '0']);
+    const ownWork = (pairs) => median(pairs.map(([status, version]) => status.ms - version.ms));
+    const ownCpu = (pairs) => (pairs.every(([a, b]) => a.cpuMs !== null && b.cpuMs !== null) ? median(pairs.map(([status, version]) => status.cpuMs - version.cpuMs)) : null);
+    const cpu = (samples) => (samples.every((x) => x.cpuMs !== null) ? median(samples.map((x) => x.cpuMs)) : null);
+    await forgeVersion(); // writes the code cache if missing
 
-    // Leave the workspace as a normal cold pull made it (native path), for the warm scenarios.
-    await freshCold();
-    await forge(['sync', 'pull', '--all'], ws, { FORGE_CACHE_DIR: cacheDir });
+    if (ONLY.has('startup')) {
+      log(`[${shape.name}] start-up ...`);
+      const pairs = await repeat(QUICK_RUNS, null, async () => [await forgeVersion(), await nodeAlone()]);
+      const versions = pairs.map(([v]) => v);
+      const nodes = pairs.map(([, n]) => n);
+      rows.push({ name: 'start-up: forge --version', forge: median(versions.map((v) => v.ms)), native: median(nodes.map((n) => n.ms)), forgeCpu: cpu(versions), nativeCpu: cpu(nodes), target: 1.5, nativeLabel: 'node -e 0', rss: peakKiB(versions) });
+      samplesOut.push(`start-up forge ${versions.map((v) => Math.round(v.ms)).join(' ')} | node ${nodes.map((n) => Math.round(n.ms)).join(' ')}`);
+    }
 
-    // No-op pull vs ls-remote.
-    log('no-op pull ...');
-    const fetchesSeen = [];
-    const noop = await repeat(QUICK_RUNS, () => server.reset(), async () => {
-      const sample = await forge(['sync', 'pull', '--all'], ws, { FORGE_CACHE_DIR: cacheDir });
-      const stats = await server.stats();
-      fetchesSeen.push(stats);
-      if (!/up to date/i.test(sample.stdout)) log(`  WARNING: the no-op pull printed: ${sample.stdout.trim().split('\n').slice(-3).join(' | ')}`);
-      return sample;
-    });
-    noteRss('no-op pull', noop);
-    const lsRemote = await repeat(QUICK_RUNS, null, async () => {
-      const started = performance.now();
-      await Promise.all(Array.from({ length: REPOS }, (_, r) => git(['ls-remote', '--tags', `${server.url}/repo${r}.git`])));
-      return performance.now() - started;
-    });
-    const fetches = Math.max(...fetchesSeen.map((s) => s.fetches));
-    const lsRefs = Math.max(...fetchesSeen.map((s) => s.lsRefs));
-    const uploadPackPosts = Math.max(...fetchesSeen.map((s) => s.uploadPackPosts));
-    const infoRefs = Math.max(...fetchesSeen.map((s) => s.infoRefs));
-    rows.push({ name: 'no-op pull (warm)', forge: median(noop.map((s) => s.ms)), native: median(lsRemote), target: 1.2, nativeLabel: '6x ls-remote --tags' });
+    // Cold pull (forge with native git, forge with isomorphic-git only, native git), in turn; each
+    // forge pull is followed by the first status after it and a forge --version.
+    const coldForge = [];
+    const coldIso = [];
+    const coldNative = [];
+    const statusFirst = [];
+    if (ONLY.has('cold') || ONLY.has('status')) {
+      log(`[${shape.name}] cold pull (forge, forge FORGE_NATIVE_GIT=0, native git in turn), then the first status ...`);
+      for (let i = 0; i < RUNS; i++) {
+        await freshCold();
+        coldForge.push(await forge(['sync', 'pull', '--all'], ws, env));
+        statusFirst.push([await forge(statusArgs, ws, env), await forgeVersion()]);
+        if (i === 0) {
+          installed = (await run('sh', ['-c', 'find vendor -type f | wc -l'], { cwd: ws })).stdout.trim();
+          notes.push(`.forge/state.json after a cold pull: ${fmtBytes(await fileSize(join(ws, '.forge', 'state.json')))}`);
+        }
+        if (!ONLY.has('cold')) continue;
+        await freshCold();
+        coldIso.push(await forge(['sync', 'pull', '--all'], ws, { ...env, FORGE_NATIVE_GIT: '0' }));
+        coldNative.push(await nativeCold(join(shapeRoot, 'native'), server.url));
+      }
+    }
+    if (ONLY.has('cold')) {
+      const nativeInstalled = (await run('sh', ['-c', 'find ws/vendor -type f | wc -l'], { cwd: join(shapeRoot, 'native') })).stdout.trim();
+      if (nativeInstalled !== installed) notes.push(`WARNING: native git installed ${nativeInstalled} files, forge ${installed}`);
+      rows.push({ name: `cold pull`, forge: median(coldForge.map((s) => s.ms)), native: median(coldNative.map((n) => n.ms)), forgeCpu: cpu(coldForge), nativeCpu: cpu(coldNative), target: 1.5, nativeLabel: 'clone --depth 1 + archive', rss: peakKiB(coldForge) });
+      rows.push({ name: '  same, FORGE_NATIVE_GIT=0', forge: median(coldIso.map((s) => s.ms)), native: median(coldNative.map((n) => n.ms)), forgeCpu: cpu(coldIso), nativeCpu: cpu(coldNative), target: null, nativeLabel: '(info)', rss: peakKiB(coldIso) });
+      samplesOut.push(`cold forge ${coldForge.map((s) => Math.round(s.ms)).join(' ')} | iso ${coldIso.map((s) => Math.round(s.ms)).join(' ')} | native ${coldNative.map((n) => Math.round(n.ms)).join(' ')}`);
+    }
 
-    // Status: forge offline (warm stat cache, then cold) vs git status over the same files.
-    log('status ...');
-    const statusArgs = ['sync', 'status', '--all', '--offline'];
-    await forge(statusArgs, ws, { FORGE_CACHE_DIR: cacheDir }); // warms the stat cache
-    const statusWarm = await repeat(QUICK_RUNS, null, () => forge(statusArgs, ws, { FORGE_CACHE_DIR: cacheDir }));
-    noteRss('status (warm)', statusWarm);
-    const statusCold = await repeat(RUNS, () => rm(join(ws, '.forge', 'stat-cache.json'), { force: true }), () => forge(statusArgs, ws, { FORGE_CACHE_DIR: cacheDir }));
-    noteRss('status (cold)', statusCold);
-    const gitWs = join(workRoot, 'git-status');
-    await rm(gitWs, { recursive: true, force: true });
-    await mkdir(gitWs, { recursive: true });
-    await cp(join(ws, 'vendor'), join(gitWs, 'vendor'), { recursive: true, preserveTimestamps: true });
-    await git(['init', '-q', '-b', 'main'], { cwd: gitWs });
-    await git(['add', '-A'], { cwd: gitWs });
-    await git(['commit', '-qm', 'vendor'], { cwd: gitWs });
-    await git(['status', '--porcelain'], { cwd: gitWs });
-    const gitStatus = await repeat(QUICK_RUNS, null, async () => (await git(['status'], { cwd: gitWs })).ms);
-    rows.push({ name: 'status --offline (warm stat cache)', forge: median(statusWarm.map((s) => s.ms)), native: median(gitStatus), target: 2, nativeLabel: 'git status' });
-    rows.push({ name: '  same, no stat cache', forge: median(statusCold.map((s) => s.ms)), native: median(gitStatus), target: null, nativeLabel: '(info)' });
+    // The warm scenarios start from a workspace a normal cold pull made.
+    if (ONLY.has('noop') || ONLY.has('status')) {
+      await freshCold();
+      await forge(['sync', 'pull', '--all'], ws, env);
+    }
 
-    // --- report ---
-    const lines = [];
-    const out = (s = '') => lines.push(s);
-    out(`forge bench: ${REPOS} upstreams x ${FILES_PER_REPO} files x ${COMMITS} commits, ${REPOS * COMPONENTS_PER_REPO} components (${installed} files installed); median of ${RUNS} (cold) / ${QUICK_RUNS} (warm) runs`);
-    out(`node ${process.version}, ${gitVersion}, server: ${server.impl === 'dist' ? 'dist startGitServer' : 'bench CGI bridge'}`);
-    out();
-    const header = ['scenario', 'forge', 'native git', 'ratio', 'target', 'met', 'native command'];
-    const table = rows.map((row) => {
-      const ratio = row.forge / row.native;
-      return [row.name, fmtMs(row.forge), fmtMs(row.native), `${ratio.toFixed(2)}x`, row.target ? `<= ${row.target}x` : '-', row.target ? (ratio <= row.target ? 'yes' : 'NO') : '-', row.nativeLabel];
-    });
-    const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
-    const fmtRow = (r) => r.map((cell, i) => (i === 0 || i === 6 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
-    out(fmtRow(header));
-    out(widths.map((w) => '-'.repeat(w)).join('  '));
-    for (const r of table) out(fmtRow(r));
-    out();
-    out(`no-op pull, server side (worst run): ${infoRefs} info/refs GETs, ${uploadPackPosts} upload-pack POSTs, ${lsRefs} ls-refs, ${fetches} fetches -> ${fetches === 0 ? 'no fetch: yes' : 'FETCHED: NO'}`);
-    out();
-    out(`peak RSS of forge runs (max over runs; target < 200 MB, ${timeBin ? '/usr/bin/time -f %M: node or a git child, whichever is larger' : 'node process only'}):`);
-    for (const [label, kib] of Object.entries(rss)) out(`  ${label.padEnd(34)} ${fmtMb(kib).padStart(7)}  ${kib != null && kib < 200 * 1024 ? 'met' : 'NOT MET'}`);
-    out();
-    out('samples (ms):');
-    out(`  cold forge ${coldForge.map((s) => Math.round(s.ms)).join(' ')} | iso ${coldIso.map((s) => Math.round(s.ms)).join(' ')} | native ${coldNative.map(Math.round).join(' ')}`);
-    out(`  no-op forge ${noop.map((s) => Math.round(s.ms)).join(' ')} | ls-remote ${lsRemote.map(Math.round).join(' ')}`);
-    out(`  status warm ${statusWarm.map((s) => Math.round(s.ms)).join(' ')} | cold ${statusCold.map((s) => Math.round(s.ms)).join(' ')} | git status ${gitStatus.map(Math.round).join(' ')}`);
-    console.log(lines.join('\n'));
+    if (ONLY.has('noop')) {
+      log(`[${shape.name}] no-op pull ...`);
+      const fetchesSeen = [];
+      const noop = [];
+      const lsRemote = [];
+      for (let i = 0; i < QUICK_RUNS; i++) {
+        await server.reset();
+        const sample = await forge(['sync', 'pull', '--all'], ws, env);
+        fetchesSeen.push(await server.stats());
+        if (!/up to date/i.test(sample.stdout)) notes.push(`WARNING: the no-op pull printed: ${sample.stdout.trim().split('\n').slice(-3).join(' | ')}`);
+        noop.push(sample);
+        lsRemote.push(await nativeLsRemote(server.url));
+      }
+      const worst = (key) => Math.max(...fetchesSeen.map((s) => s[key]));
+      rows.push({ name: 'no-op pull', forge: median(noop.map((s) => s.ms)), native: median(lsRemote.map((n) => n.ms)), forgeCpu: cpu(noop), nativeCpu: cpu(lsRemote), target: 1.5, nativeLabel: 'ls-remote --tags per repo', rss: peakKiB(noop) });
+      notes.push(`no-op pull, server side (worst run): ${worst('infoRefs')} info/refs GETs, ${worst('uploadPackPosts')} upload-pack POSTs, ${worst('lsRefs')} ls-refs, ${worst('fetches')} fetches -> ${worst('fetches') === 0 ? 'no fetch: yes' : 'FETCHED: NO'}`);
+      samplesOut.push(`no-op forge ${noop.map((s) => Math.round(s.ms)).join(' ')} | ls-remote ${lsRemote.map((n) => Math.round(n.ms)).join(' ')}`);
+    }
+
+    if (ONLY.has('status')) {
+      log(`[${shape.name}] status ...`);
+      const gitWs = join(shapeRoot, 'git-status');
+      await rm(gitWs, { recursive: true, force: true });
+      await mkdir(gitWs, { recursive: true });
+      await cp(join(ws, 'vendor'), join(gitWs, 'vendor'), { recursive: true, preserveTimestamps: true });
+      await git(['init', '-q', '-b', 'main'], { cwd: gitWs });
+      await git(['add', '-A'], { cwd: gitWs });
+      await git(['commit', '-qm', 'vendor'], { cwd: gitWs });
+      await git(['status', '--porcelain'], { cwd: gitWs });
+      const gitStatus = () => measured('git', ['status', '--porcelain'], { cwd: gitWs, env: gitEnv });
+      await forge(statusArgs, ws, env);
+      const statusLater = [];
+      const gitLater = [];
+      for (let i = 0; i < QUICK_RUNS; i++) {
+        statusLater.push([await forge(statusArgs, ws, env), await forgeVersion()]);
+        gitLater.push(await gitStatus());
+      }
+      const statusNoCache = [];
+      for (let i = 0; i < RUNS; i++) {
+        await rm(join(ws, '.forge', 'stat-cache'), { recursive: true, force: true });
+        statusNoCache.push([await forge(statusArgs, ws, env), await forgeVersion()]);
+      }
+      const gitMedian = median(gitLater.map((g) => g.ms));
+      const gitCpu = cpu(gitLater);
+      const show = (pairs) => pairs.map(([status, version]) => `${Math.round(status.ms)}-${Math.round(version.ms)}`).join(' ');
+      rows.push({ name: 'status, first after a pull (own work)', forge: ownWork(statusFirst), native: gitMedian, forgeCpu: ownCpu(statusFirst), nativeCpu: gitCpu, target: 2, nativeLabel: 'git status --porcelain', rss: peakKiB(statusFirst.map(([s]) => s)) });
+      rows.push({ name: 'status, later runs (own work)', forge: ownWork(statusLater), native: gitMedian, forgeCpu: ownCpu(statusLater), nativeCpu: gitCpu, target: 2, nativeLabel: 'git status --porcelain', rss: peakKiB(statusLater.map(([s]) => s)) });
+      rows.push({ name: '  same, no stat cache (own work)', forge: ownWork(statusNoCache), native: gitMedian, forgeCpu: ownCpu(statusNoCache), nativeCpu: gitCpu, target: null, nativeLabel: '(info)', rss: peakKiB(statusNoCache.map(([s]) => s)) });
+      samplesOut.push(`status (status-version) first ${show(statusFirst)} | later ${show(statusLater)} | no cache ${show(statusNoCache)} | git status ${gitLater.map((g) => Math.round(g.ms)).join(' ')}`);
+    }
+    notes.push(`.forge/state.json at the end: ${fmtBytes(await fileSize(join(ws, '.forge', 'state.json')))}`);
   } finally {
     await server.stop();
+  }
+
+  const lines = [];
+  const out = (text = '') => lines.push(text);
+  out(`shape ${shape.name}: ${shape.repos} upstreams x ${shape.filesPerRepo} files x ${COMMITS} commits, ${components} components of ${shape.filesPerComponent} files (${installed} files installed); median of ${RUNS} (cold) / ${QUICK_RUNS} (warm) runs`);
+  out(`node ${process.version}, ${gitVersion}`);
+  out();
+  const header = ['scenario', 'forge', 'native', 'ratio', 'target', 'met', 'cpu forge', 'cpu native', 'cpu ratio', 'peak RSS', 'native command'];
+  const table = rows.map((row) => {
+    const ratio = row.forge / row.native;
+    const cpuKnown = row.forgeCpu != null && row.nativeCpu != null && row.nativeCpu > 0;
+    return [
+      row.name,
+      fmtMs(row.forge),
+      fmtMs(row.native),
+      `${ratio.toFixed(2)}x`,
+      row.target ? `<= ${row.target}x` : '-',
+      row.target ? (ratio <= row.target ? 'yes' : 'NO') : '-',
+      cpuKnown ? fmtMs(row.forgeCpu) : 'n/a',
+      cpuKnown ? fmtMs(row.nativeCpu) : 'n/a',
+      cpuKnown ? `${(row.forgeCpu / row.nativeCpu).toFixed(2)}x` : 'n/a',
+      row.rss == null ? 'n/a' : `${fmtMb(row.rss)}${row.rss < 200 * 1024 ? '' : ' (!)'}`,
+      row.nativeLabel,
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
+  const fmtRow = (r) => r.map((cell, i) => (i === 0 || i === r.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  out(fmtRow(header));
+  out(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of table) out(fmtRow(r));
+  out();
+  for (const note of notes) out(note);
+  out(`measured with ${timeBin === 'python3' ? 'bench/rusage.py (wait4)' : timeBin ?? 'wall clock only'}; peak RSS: ${timeBin ? 'the largest of node and its git children' : 'node process only'}; target < 200 MB, (!) marks a miss`);
+  out('samples (ms):');
+  for (const line of samplesOut) out(`  ${line}`);
+  return lines.join('\n');
+}
+
+async function main() {
+  if (!existsSync(join(projectRoot, 'dist', 'cli', 'forge.cjs'))) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does).');
+  // The meter: bench/rusage.py (CPU time to the microsecond), else /usr/bin/time (to 10 ms), else
+  // wall time only and bench/measure.mjs for node's own peak RSS.
+  const python = await run('python3', ['-c', 'import os; os.wait4'], { check: false }).catch(() => ({ code: 1 }));
+  const probe = await run('sh', ['-c', 'command -v /usr/bin/time'], { check: false });
+  timeBin = python.code === 0 ? 'python3' : probe.code === 0 ? '/usr/bin/time' : null;
+  const gitVersion = (await git(['--version'])).stdout.trim();
+  await rm(workRoot, { recursive: true, force: true });
+  await mkdir(workRoot, { recursive: true });
+  if (PROFILE_DIR) await mkdir(PROFILE_DIR, { recursive: true });
+  const reports = [];
+  try {
+    for (const name of shapeNames) {
+      shape = SHAPES[name];
+      reports.push(await measureShape(gitVersion));
+      console.log(`${reports.at(-1)}\n`);
+    }
+  } finally {
     if (KEEP) log(`kept ${workRoot}`);
     else await rm(workRoot, { recursive: true, force: true });
   }

@@ -1,17 +1,19 @@
-// The one place that builds real adapters. Everything is lazy where it can
-// be: `status --offline` never builds the git adapter, and Octokit is loaded only when a
-// command makes its first GitHub request.
+// The one place that builds real adapters. Everything is lazy where it can be: `status
+// --offline` never builds the git adapter, a command loads it (and isomorphic-git) only when it
+// first reaches an upstream, and Octokit only when it makes its first GitHub request.
 
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ForgeError, registerSecret } from './errors.js';
 import { configureAddresses } from './core/repository.js';
+import { createLazyGitAdapter } from './git/lazy-adapter.js';
 import { createWorktree } from './git/worktree.js';
 import { createBlobStore } from './store/blobs.js';
 import { checkForgeDir } from './store/forge-dir.js';
 import { createLockStore } from './store/lockfile.js';
 import { createManifestStore, MANIFEST_FILE } from './store/manifest.js';
+import { createParsedCache } from './store/parsed-cache.js';
 import { acquireProcessLock } from './store/process-lock.js';
 import { createStateStore } from './store/state.js';
 import { createTreeIndex } from './store/tree-index.js';
@@ -94,7 +96,6 @@ export interface ContextOptions {
 }
 
 export async function buildContext(options: ContextOptions): Promise<EngineContext> {
-  const adapter = options.offline ? null : await import('./git/git-adapter.js');
   const consumerModule = options.consumerRepo ? await import('./git/consumer-repo.js') : null;
   const { root, env } = options;
   const forgeDir = join(root, '.forge');
@@ -109,15 +110,16 @@ export async function buildContext(options: ContextOptions): Promise<EngineConte
   const blobs = createBlobStore(join(forgeDir, 'blobs'));
   const trees = createTreeIndex(join(forgeDir, 'trees'));
   return {
-    manifest: createManifestStore(root),
-    lock: createLockStore(root),
+    manifest: createManifestStore(root, createParsedCache(join(forgeDir, 'parsed', 'forge.yaml.json'))),
+    lock: createLockStore(root, createParsedCache(join(forgeDir, 'parsed', 'forge.lock.yaml.json'))),
     state: createStateStore(forgeDir, { trees, blobs }),
     blobs,
     trees,
-    worktree: createWorktree({ root, statCachePath: join(forgeDir, 'stat-cache.json') }),
+    worktree: createWorktree({ root, statCacheDir: join(forgeDir, 'stat-cache'), stagingDir: join(forgeDir, 'staging') }),
     git: () => {
-      if (!adapter) throw new ForgeError('E_INTERNAL', 'This command works offline, yet it needed an upstream repository.', { hint: 'Report this; run the command without --offline meanwhile.' });
-      git ??= adapter.createGitAdapter({
+      if (options.offline) throw new ForgeError('E_INTERNAL', 'This command works offline, yet it needed an upstream repository.', { hint: 'Report this; run the command without --offline meanwhile.' });
+      // The adapter (isomorphic-git) loads on first use: undo, resolve or remove never need it.
+      git ??= createLazyGitAdapter({
         cacheDir: cacheDirFrom(env),
         ...(token ? { token } : {}),
         nativeGit: env.FORGE_NATIVE_GIT === '0' ? false : 'auto',

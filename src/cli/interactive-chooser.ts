@@ -2,7 +2,6 @@
 // hunk and asks what to keep. Built on @inquirer/prompts (keyboard navigation,
 // works in any real terminal); "edit" opens $VISUAL/$EDITOR on a temp file.
 
-import { select } from '@inquirer/prompts';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +29,8 @@ export function terminalChooser(write: (line: string) => void): Chooser {
         ...(q.hunk ? [{ name: 'Keep both (local first)', value: 'both' }, { name: 'Edit manually', value: 'edit' }] : []),
         { name: 'Skip this conflict', value: 'skip' },
       ];
+      // Loaded here, not at the top: only --interactive on a terminal needs the prompts.
+      const { select } = await import('@inquirer/prompts');
       let answer: string;
       try {
         answer = await select({ message: 'Choose resolution:', choices });

@@ -1,6 +1,6 @@
 // How a pull plan or its result reads in the terminal and in --json.
 
-import type { PullPlan, ComponentPlan } from '../sync/pull-plan.js';
+import { changedPaths, type PullPlan, type ComponentPlan } from '../sync/pull-plan.js';
 import { short } from './render.js';
 
 interface Printer {
@@ -15,7 +15,7 @@ function label(entry: ComponentPlan['from']): string {
 export function printPlan(out: Printer, plan: PullPlan, options: { dryRun: boolean; verb?: string }): void {
   const prefix = options.dryRun ? 'Would ' : '';
   for (const c of plan.components) {
-    const files = `${c.changes.length} file(s)`;
+    const files = `${changedPaths(c).length} file(s)`;
     switch (c.action) {
       case 'no-op':
         if (c.note) out.log(`${c.name}: ${c.note}`);
@@ -89,7 +89,7 @@ export function planJson(plan: PullPlan) {
       from: c.from ? { version: c.from.version ?? null, commit: c.from.commit } : null,
       to: c.to ? { version: c.to.version ?? null, commit: c.to.commit, tree: c.to.tree } : null,
       localChanges: c.localChanges.map((x) => x.path),
-      changes: c.changes.map((x) => ({ action: x.action, path: x.path })),
+      changes: changedPaths(c),
       merged: c.merged,
       conflicts: c.conflicts.map((x) => ({ type: x.type, file: x.file, message: x.message })),
       ...(c.note ? { note: c.note } : {}),

@@ -105,6 +105,13 @@ export interface GitPort {
    * E_PUSH_REJECTED when the branch moved or the push is not a fast-forward, E_AUTH, E_NETWORK.
    */
   push(url: string, input: PushInput): Promise<{ previous: Oid | null }>;
+  /**
+   * Writes the files of the folders `paths` at `commit` (in the cache) under the absolute folder
+   * `into` (empty; folder `p` lands at `into/p`), byte for byte as in the tree (no end-of-line or
+   * filter conversion), with their modes and symlinks: whole folders without holding their
+   * contents in memory, several in one go.
+   */
+  exportFolders?(url: string, commit: Oid, paths: readonly string[], into: string): Promise<void>;
 }
 
 // --- the consumer's working tree ------------------------------------------------
@@ -112,6 +119,16 @@ export interface GitPort {
 export type FileChange =
   | { action: 'write'; path: string; mode: FileMode; content: Uint8Array }
   | { action: 'delete'; path: string };
+
+/** A folder written whole (an install into an empty folder) from upstream folder `path`: the files it will hold, and what writes them. */
+export interface FolderSource {
+  files: Snapshot;
+  path: string;
+  /** Sources of one group (one commit of one repository) can be written by one call. */
+  group: string;
+  /** Writes the folder of each of `paths` (sources of this group) at `into/<path>`; `into` is empty. */
+  write(into: string, paths: readonly string[]): Promise<void>;
+}
 
 /** The folders of the consumer repository. Paths are relative to the repository root, POSIX separators. */
 export interface WorktreePort {
@@ -122,6 +139,15 @@ export interface WorktreePort {
   apply(dest: string, changes: FileChange[]): Promise<void>;
   /** Removes the folder and everything in it. */
   removeFolder(dest: string): Promise<void>;
+  /**
+   * Makes the absent or empty folder `dest` hold exactly `source.files`: written by the source into
+   * a staging folder, checked (every path, type and mode), then renamed into place.
+   */
+  install?(dest: string, source: FolderSource): Promise<void>;
+  /** Writes and checks, ahead of install(), the folders it will move into place: the sources of a group in one write. */
+  stage?(folders: readonly { dest: string; source: FolderSource }[]): Promise<void>;
+  /** Keeps what apply() learned about the files it wrote (their stat data), so the next scan reads none of them. Once, when an operation has written its folders. */
+  flush?(): Promise<void>;
   /** Consumer-repository commits (oldest first) that touched `dest` after `since` (ISO time), for --rebase. */
   commitsTouching?(dest: string, sinceIso: string): Promise<{ oid: Oid; message: string; files: Map<string, { mode: FileMode; content: Uint8Array } | null>; parentFiles: Map<string, { mode: FileMode; content: Uint8Array } | null> }[]>;
 }

@@ -18,6 +18,7 @@ import type { Want } from '../core/ports.js';
 import type { Oid } from '../core/model.js';
 import { parseRepository, type RepositoryAddress } from '../core/repository.js';
 import { displayRepository, isMissingObject } from './git-errors.js';
+import type { ObjectReader } from './cat-file.js';
 
 export interface CacheRepo {
   url: string;
@@ -35,6 +36,8 @@ export interface CacheRepo {
   extraWants: Oid[];
   /** Commits createCommit made here (push sends them together when one builds on another). */
   created: Set<Oid>;
+  /** Native git's answers to object-by-object questions (cat-file.ts), when native git is used. */
+  objects?: ObjectReader;
 }
 
 /** The newest commit fetched into a cache repository: what a shallow fetch tells the server it has. */
@@ -104,6 +107,9 @@ export function serialized<T>(repo: CacheRepo, work: () => Promise<T>): Promise<
 /** True if the commit and its root tree are in the cache repository. */
 export async function hasCommitIn(repo: CacheRepo, commit: Oid): Promise<boolean> {
   if (!fs.existsSync(join(repo.gitdir, 'config'))) return false;
+  // A commit and its tree, as isomorphic-git's readCommit and readTree below ask (a tag of a tree is no commit).
+  const native = /^[0-9a-f]{40,64}$/.test(commit) ? await repo.objects?.has(`${commit}^{commit}^{tree}`) : null;
+  if (native === true || native === false) return native;
   try {
     const { commit: parsed } = await git.readCommit({ fs, gitdir: repo.gitdir, oid: commit, cache: repo.cache });
     await git.readTree({ fs, gitdir: repo.gitdir, oid: parsed.tree, cache: repo.cache });

@@ -9,13 +9,16 @@
 //   native-git.ts  native git where it is faster or the only way (ssh), under a watchdog
 //   read.ts        commits, snapshots, blobs and component manifests from the cache
 //   commit.ts      new commits: the parent's tree with paths written or deleted
+//   export.ts      a folder written straight from the cache (an install), file lists by native git
 //   push.ts        a commit to a branch of an upstream or a fork (pkt-line.ts: the framing)
 
 import type { GitPort } from '../core/ports.js';
 import { registerSecret } from '../errors.js';
 import { createCacheRepos, hasCommitIn, serialized } from './cache-repo.js';
+import { createObjectReader } from './cat-file.js';
 import { withCacheLock } from './cache-lock.js';
 import { createCommit } from './commit.js';
+import { exportFolders, nativeReadSnapshot } from './export.js';
 import { ensureCommits, type FetchContext, listRemoteRefs } from './fetch.js';
 import { nativeGitAvailable } from './native-git.js';
 import { push } from './push.js';
@@ -38,18 +41,27 @@ export function createGitAdapter(options: GitAdapterOptions): GitPort {
   const useNative = async () => options.nativeGit !== false && (await nativeGitAvailable());
   const ctx: FetchContext = { repos, transport: createTransport(options), useNative };
 
+  /** The cache repository of `url`, answering object questions through native git when it is used. */
+  const repoOf = async (url: string) => {
+    const repo = repos.get(url);
+    if (!repo.objects && (await useNative())) repo.objects = createObjectReader(repo.gitdir);
+    return repo;
+  };
   /** The cache repository of `url`, once every fetch of it started so far has ended. */
   const settled = async (url: string) => {
-    const repo = repos.get(url);
+    const repo = await repoOf(url);
     await repo.tail;
     return repo;
   };
 
   return {
     listRemoteRefs: async (url) => listRemoteRefs(ctx, repos.get(url)),
-    ensureCommits: async (url, wants, ensureOptions = {}) => ensureCommits(ctx, repos.get(url), wants, ensureOptions),
+    ensureCommits: async (url, wants, ensureOptions = {}) => ensureCommits(ctx, await repoOf(url), wants, ensureOptions),
     hasCommit: async (url, commit) => hasCommitIn(await settled(url), commit),
-    readSnapshot: async (url, commit, path) => read.readSnapshot(await settled(url), commit, path),
+    readSnapshot: async (url, commit, path) => {
+      const repo = await settled(url);
+      return ((await useNative()) ? await nativeReadSnapshot(repo, commit, path) : null) ?? read.readSnapshot(repo, commit, path);
+    },
     readBlob: async (url, oid) => read.readBlob(await settled(url), oid),
     readBlobs: async (url, oids) => read.readBlobs(await settled(url), oids, useNative),
     findComponentManifests: async (url, commit) => read.findComponentManifests(await settled(url), commit),
@@ -61,5 +73,6 @@ export function createGitAdapter(options: GitAdapterOptions): GitPort {
       return made;
     },
     push: async (url, input) => push(ctx, await settled(url), input),
+    exportFolders: async (url, commit, paths, into) => exportFolders(await settled(url), commit, paths, into, useNative),
   };
 }

@@ -108,6 +108,8 @@ export async function readSnapshot(repo: CacheRepo, commit: Oid, path: string): 
 }
 
 export async function readBlob(repo: CacheRepo, oid: Oid): Promise<Uint8Array> {
+  const native = await repo.objects?.contents(oid);
+  if (native) return native;
   try {
     return (await git.readBlob({ fs, gitdir: repo.gitdir, oid, cache: repo.cache })).blob;
   } catch (error) {

@@ -24,27 +24,53 @@ export function blobOid(content: Uint8Array | string): Oid {
   return blobId(typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
 }
 
+/** The bytes git orders a tree entry by: its name, and a trailing '/' for a tree. */
+function sortKey(entry: TreeEntry): string {
+  return entry.mode === '40000' ? `${entry.name}/` : entry.name;
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
 /**
  * Git's tree order: bytewise by name, where a tree's name compares as if it ended in '/'
  * (so `a.txt` < `a/` < `a0`).
  */
 export function compareTreeEntries(a: TreeEntry, b: TreeEntry): number {
-  const ka = Buffer.from(a.mode === '40000' ? `${a.name}/` : a.name, 'utf8');
-  const kb = Buffer.from(b.mode === '40000' ? `${b.name}/` : b.name, 'utf8');
-  return Buffer.compare(ka, kb);
+  return compareKeys(sortKey(a), sortKey(b));
+}
+
+/**
+ * Bytewise (UTF-8) order of two strings. JavaScript compares UTF-16 code units, which agrees with
+ * UTF-8 bytes except between a surrogate pair and U+E000..U+FFFF; ASCII names, by far the most
+ * common, compare as strings without encoding anything.
+ */
+function compareKeys(a: string, b: string): number {
+  if (ASCII.test(a) && ASCII.test(b)) return a < b ? -1 : a > b ? 1 : 0;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 /** `git mktree` of one level of entries (any order). */
 export function treeOid(entries: readonly TreeEntry[]): TreeId {
-  const sorted = [...entries].sort(compareTreeEntries);
-  const parts: Buffer[] = [];
-  for (const entry of sorted) {
+  const keyed = entries.map((entry) => {
     if (entry.name === '' || entry.name.includes('/') || entry.name.includes('\0')) {
       throw new Error(`Invalid tree entry name: ${JSON.stringify(entry.name)}`);
     }
-    parts.push(Buffer.from(`${entry.mode} ${entry.name}\0`, 'utf8'), Buffer.from(entry.oid, 'hex'));
+    return { entry, key: sortKey(entry) };
+  });
+  keyed.sort((a, b) => compareKeys(a.key, b.key));
+  // One buffer for the whole tree: "<mode> <name>\0" then the 20 bytes of the id, per entry.
+  let length = 0;
+  for (const { entry } of keyed) length += entry.mode.length + 2 + Buffer.byteLength(entry.name, 'utf8') + 20;
+  const body = Buffer.allocUnsafe(length);
+  let at = 0;
+  for (const { entry } of keyed) {
+    at += body.write(entry.mode, at, 'latin1');
+    body[at++] = 0x20;
+    at += body.write(entry.name, at, 'utf8');
+    body[at++] = 0;
+    at += body.write(entry.oid, at, 'hex');
   }
-  return hashTree(Buffer.concat(parts));
+  return hashTree(body);
 }
 
 interface Folder {

@@ -2,30 +2,35 @@
 //
 // - scan() hashes a folder exactly as `git add -A && git write-tree` would: symlinks are never
 //   followed (a link is a file of mode 120000 whose content is its target), the owner's x bit
-//   makes a file 100755 (as git: group/other x bits alone do not), empty folders do not exist. A stat cache (JSON, keyed by path relative to
-//   the root) keeps unchanged files from being read again; an entry whose mtime is not older
-//   than the cache file itself is "racily clean" and re-hashed, as git does with its index.
+//   makes a file 100755 (as git: group/other x bits alone do not), empty folders do not exist.
+//   The stat cache (stat-cache.ts) keeps unchanged files from being read and unchanged folders
+//   from being hashed again, with git's racy-file rule. scan() is synchronous inside: one
+//   component's few thousand readdir and lstat calls cost a sixth of the promise API's.
 // - apply() never writes through a symlink: a symlinked `dest` or parent folder is refused
 //   (E_SYMLINK), a symlink at the target path is replaced, never followed. Each file is
-//   written to a temp file in its folder and renamed into place.
+//   written to a temp file in its folder and renamed into place, and its stat data goes into
+//   the stat cache (written by flush()), as git's checkout fills its index.
 // - Every path is relative to `root`; anything that would land outside it is refused
 //   (E_PATH_ESCAPES).
 
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, readlink, rename, rm, rmdir, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import fs, { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync } from 'node:fs';
+import { lstat, mkdir, open, readFile, readlink, rename, rm, rmdir, symlink, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ForgeError } from '../errors.js';
-import type { WorktreePort } from '../core/ports.js';
+import type { FolderSource, WorktreePort } from '../core/ports.js';
 import { EMPTY_TREE, type FileEntry, type FileMode, type Oid, type Snapshot } from '../core/model.js';
 import { blobOid, snapshotFromFiles } from './tree-hash.js';
+import { createStatCache, entryOf, gitModeOf, oidOf, unchanged } from './stat-cache.js';
 import { compareByPath } from '../core/paths.js';
 
 export interface WorktreeOptions {
   /** The consumer repository's root folder. */
   root: string;
-  /** Where to keep the stat cache (e.g. .forge/stat-cache.json); no cache when absent. */
-  statCachePath?: string;
+  /** The stat cache's folder (e.g. .forge/stat-cache); without one, the cache lasts as long as the worktree object. */
+  statCacheDir?: string;
+  /** Where install() writes a folder before moving it into place (e.g. .forge/staging); default: beside the folder. */
+  stagingDir?: string;
 }
 
 export interface WorktreeStats {
@@ -52,20 +57,6 @@ export type Worktree = Required<WorktreePort> & {
   stats(): WorktreeStats;
 };
 
-interface StatEntry {
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  ino: number;
-  mode: number;
-  oid: Oid;
-}
-
-interface StatCacheFile {
-  version: 1;
-  entries: Record<string, StatEntry>;
-}
-
 const HASH_CONCURRENCY = 32;
 
 // isomorphic-git is only needed to read the consumer repository's history (pull --rebase):
@@ -73,10 +64,6 @@ const HASH_CONCURRENCY = 32;
 let isoGit: Promise<typeof import('isomorphic-git')> | undefined;
 const loadGit = () => (isoGit ??= import('isomorphic-git'));
 
-/** As git's ce_permissions(): only the owner's x bit counts (0o654 is 100644 to git). */
-function gitMode(mode: number): FileMode {
-  return (mode & 0o100) !== 0 ? '100755' : '100644';
-}
 
 async function inPool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -94,6 +81,7 @@ export function createWorktree(options: WorktreeOptions): Worktree {
   const root = resolve(options.root);
   const counters: WorktreeStats = { hashed: 0, cached: 0 };
   const gitCache = {};
+  const statCache = createStatCache(options.statCacheDir);
 
   // --- paths ---------------------------------------------------------------------
 
@@ -167,125 +155,114 @@ export function createWorktree(options: WorktreeOptions): Worktree {
     return true;
   }
 
-  // --- stat cache ------------------------------------------------------------------
-
-  let statCache: Promise<{ entries: Map<string, StatEntry>; writtenAtMs: number }> | undefined;
-  let cacheWrite: Promise<void> = Promise.resolve();
-
-  function loadStatCache() {
-    statCache ??= (async () => {
-      const entries = new Map<string, StatEntry>();
-      if (!options.statCachePath) return { entries, writtenAtMs: 0 };
-      try {
-        const [text, info] = await Promise.all([readFile(options.statCachePath, 'utf8'), stat(options.statCachePath)]);
-        const parsed = JSON.parse(text) as StatCacheFile;
-        if (parsed.version === 1 && parsed.entries && typeof parsed.entries === 'object') {
-          for (const [path, entry] of Object.entries(parsed.entries)) entries.set(path, entry);
-        }
-        return { entries, writtenAtMs: info.mtimeMs };
-      } catch {
-        // Missing or unreadable: a cache only saves time, so start empty.
-        return { entries, writtenAtMs: 0 };
-      }
-    })();
-    return statCache;
+  /** realFolders() for scan: the same checks, synchronous, never creating anything. */
+  function realFoldersSync(folderAbs: string, dest: string): boolean {
+    if (folderAbs === root) return true;
+    if (!realFoldersSync(dirname(folderAbs), dest)) return false;
+    const info = lstatSync(folderAbs, { throwIfNoEntry: false });
+    if (info === undefined) return false;
+    if (info.isSymbolicLink()) throw symlinkError(folderAbs, dest);
+    if (!info.isDirectory()) {
+      const shown = relative(root, folderAbs).split(sep).join('/');
+      throw new ForgeError('E_NAME_CLASH', `${shown} is a file where component ${dest} needs a folder.`, {
+        hint: `Move ${shown} out of the way and run the command again.`,
+        data: { path: shown, dest },
+      });
+    }
+    return true;
   }
 
-  function saveStatCache(cache: { entries: Map<string, StatEntry>; writtenAtMs: number }): Promise<void> {
-    const path = options.statCachePath;
-    if (!path) return Promise.resolve();
-    const write = async () => {
-      const body: StatCacheFile = { version: 1, entries: Object.fromEntries([...cache.entries].sort(([a], [b]) => (a < b ? -1 : 1))) };
-      await mkdir(dirname(path), { recursive: true });
-      const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-      await writeFile(temp, JSON.stringify(body));
-      await rename(temp, path);
-      cache.writtenAtMs = (await stat(path)).mtimeMs;
-    };
-    cacheWrite = cacheWrite.then(write, write);
-    return cacheWrite;
+  /** The stat cache's key of a folder: its path from the root, '/'-separated. */
+  const folderKey = (destAbs: string) => relative(root, destAbs).split(sep).join('/');
+
+  /**
+   * What apply() wrote goes into the stat cache, as git's checkout fills its index: the stat data
+   * of each file once in place, and the id of the content written. Saved by flush().
+   */
+  function recordApplied(destAbs: string, changes: Parameters<WorktreePort['apply']>[1]): void {
+    const key = folderKey(destAbs);
+    const cache = statCache.folder(key);
+    for (const change of changes) {
+      if (change.action === 'delete') {
+        cache.entries.delete(change.path);
+        const under = `${change.path}/`;
+        for (const path of cache.entries.keys()) if (path.startsWith(under)) cache.entries.delete(path);
+        continue;
+      }
+      const info = lstatSync(`${destAbs}/${change.path}`, { throwIfNoEntry: false });
+      if (info === undefined || !(info.isFile() || info.isSymbolicLink())) cache.entries.delete(change.path);
+      else cache.entries.set(change.path, entryOf(change.path, info, blobOid(change.content)));
+    }
+    cache.tree = null;
+    statCache.touch(key);
   }
 
   // --- scan ------------------------------------------------------------------------
 
   async function scan(dest: string): Promise<Snapshot> {
     const destAbs = inside(dest);
-    let top: fs.Stats;
-    try {
-      top = await lstat(destAbs);
-    } catch (error) {
-      if (errnoCode(error) === 'ENOENT') return { tree: EMPTY_TREE, files: [] };
-      throw error;
-    }
+    const top = lstatSync(destAbs, { throwIfNoEntry: false });
+    if (top === undefined) return { tree: EMPTY_TREE, files: [] };
     if (top.isSymbolicLink()) throw symlinkError(destAbs, dest);
     if (!top.isDirectory()) {
       throw new ForgeError('E_NAME_CLASH', `${dest} is a file, not a component folder.`, { data: { path: dest } });
     }
     // A symlinked parent would make us hash someone else's folder.
-    await realFolders(dirname(destAbs), dest, false, new Set());
+    realFoldersSync(dirname(destAbs), dest);
 
-    const found: { abs: string; path: string; link: boolean }[] = [];
-    const walk = async (folder: string, prefix: string): Promise<void> => {
-      const entries = await readdir(folder, { withFileTypes: true });
-      const subfolders: Promise<void>[] = [];
-      for (const entry of entries) {
-        const abs = join(folder, entry.name);
-        const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
-        if (entry.isDirectory()) subfolders.push(walk(abs, path));
-        else if (entry.isSymbolicLink()) found.push({ abs, path, link: true });
-        else if (entry.isFile()) found.push({ abs, path, link: false });
-        // sockets, fifos, devices: git does not track them either
-      }
-      await Promise.all(subfolders);
-    };
-    await walk(destAbs, '');
-
-    const cache = await loadStatCache();
-    const destKey = relative(root, destAbs).split(sep).join('/');
+    const key = folderKey(destAbs);
+    const cache = statCache.folder(key);
+    const recorded = cache.entries.size;
     let changed = false;
+    let seen = 0;
     const files: FileEntry[] = [];
-    await inPool(found, HASH_CONCURRENCY, async ({ abs, path, link }) => {
-      if (link) {
-        const target = await readlink(abs, { encoding: 'buffer' });
-        files.push({ path, mode: '120000', oid: blobOid(target) });
-        return;
-      }
-      const info = await stat(abs, { bigint: false });
-      const key = `${destKey}/${path}`;
-      const known = cache.entries.get(key);
-      if (
-        known &&
-        known.size === info.size &&
-        known.mtimeMs === info.mtimeMs &&
-        known.ctimeMs === info.ctimeMs &&
-        known.ino === info.ino &&
-        known.mode === info.mode &&
-        known.mtimeMs < cache.writtenAtMs
-      ) {
-        counters.cached++;
-        files.push({ path, mode: gitMode(info.mode), oid: known.oid });
-        return;
-      }
-      counters.hashed++;
-      const oid = blobOid(await readFile(abs));
-      files.push({ path, mode: gitMode(info.mode), oid });
-      if (!known || known.oid !== oid || known.size !== info.size || known.mtimeMs !== info.mtimeMs || known.ctimeMs !== info.ctimeMs || known.ino !== info.ino || known.mode !== info.mode || known.mtimeMs >= cache.writtenAtMs) {
-        cache.entries.set(key, { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino, mode: info.mode, oid });
+    // One pass: each folder's entries in git's tree order (a folder's name as if it ended in '/'),
+    // which visits paths in compareByPath order, so the list needs no sort; each file lstat'ed as
+    // it is met. Regular files and symlinks, as git tracks them: sockets, fifos and devices are
+    // skipped.
+    const walk = (folder: string, prefix: string): void => {
+      const entries = readdirSync(folder, { withFileTypes: true });
+      const keyed = entries.map((entry) => ({ entry, order: entry.isDirectory() ? `${entry.name}/` : entry.name }));
+      keyed.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+      for (const { entry } of keyed) {
+        const abs = `${folder}/${entry.name}`;
+        const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+        if (entry.isDirectory()) {
+          walk(abs, path);
+          continue;
+        }
+        if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+        const info = lstatSync(abs, { throwIfNoEntry: false });
+        if (info === undefined || !(info.isFile() || info.isSymbolicLink())) continue; // gone or replaced meanwhile
+        const known = cache.entries.get(path);
+        if (unchanged(known, info, cache.writtenAtMs)) {
+          counters.cached++;
+          seen++;
+          files.push({ path, mode: gitModeOf(info.mode), oid: oidOf(known) });
+          continue;
+        }
+        counters.hashed++;
+        if (known) seen++;
+        const oid = blobOid(info.isSymbolicLink() ? readlinkSync(abs, { encoding: 'buffer' }) : readFileSync(abs));
+        files.push({ path, mode: gitModeOf(info.mode), oid });
+        cache.entries.set(path, entryOf(path, info, oid));
         changed = true;
       }
-    });
-    // Forget files that are gone from this folder.
-    const seen = new Set(found.map((f) => `${destKey}/${f.path}`));
-    for (const key of cache.entries.keys()) {
-      if (key.startsWith(`${destKey}/`) && !seen.has(key)) {
-        cache.entries.delete(key);
-        changed = true;
-      }
-    }
-    if (changed) await saveStatCache(cache);
+    };
+    walk(destAbs, '');
 
-    files.sort(compareByPath);
-    return { tree: snapshotFromFiles(files), files };
+    if (seen < recorded) {
+      // Files that are gone from the folder.
+      const present = new Set(files.map((f) => f.path));
+      for (const path of cache.entries.keys()) if (!present.has(path)) cache.entries.delete(path);
+      changed = true;
+    }
+    // Every file as recorded and no other: the folder's tree is the one recorded with them.
+    if (changed || cache.tree === null) {
+      cache.tree = snapshotFromFiles(files);
+      statCache.save(key);
+    }
+    return { tree: cache.tree, files };
   }
 
   // --- apply -----------------------------------------------------------------------
@@ -352,6 +329,173 @@ export function createWorktree(options: WorktreeOptions): Worktree {
     await inPool(writes, HASH_CONCURRENCY, async ({ change, target }) => {
       if (change.action === 'write') await writeOne(target, change.mode, change.content);
     });
+    recordApplied(destAbs, changes);
+  }
+
+  // --- install ---------------------------------------------------------------------
+
+  /** Regular files and symlinks under `folder` (absolute), as scan() sees them. */
+  function filesUnder(folder: string): { abs: string; path: string }[] {
+    const found: { abs: string; path: string }[] = [];
+    const walk = (at: string, prefix: string): void => {
+      for (const entry of readdirSync(at, { withFileTypes: true })) {
+        const abs = `${at}/${entry.name}`;
+        const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+        if (entry.isDirectory()) walk(abs, path);
+        else found.push({ abs, path });
+      }
+    };
+    walk(folder, '');
+    return found;
+  }
+
+  let stagingCleared = false;
+
+  /** A new, empty staging folder on the same file system as `destAbs` when `beside`. */
+  function stagingFolder(destAbs: string, beside: boolean): string {
+    const name = `.forge-staging-${randomBytes(6).toString('hex')}`;
+    if (beside || !options.stagingDir) return join(dirname(destAbs), name);
+    if (!stagingCleared) {
+      // What an interrupted install left (the workspace lock keeps two writers apart).
+      rmSync(options.stagingDir, { recursive: true, force: true });
+      stagingCleared = true;
+    }
+    mkdirSync(options.stagingDir, { recursive: true });
+    return join(options.stagingDir, name);
+  }
+
+  function mismatch(dest: string, what: string): ForgeError {
+    return new ForgeError('E_INTERNAL', `The files written for ${dest} are not the upstream tree: ${what}.`, {
+      hint: 'Nothing was moved into place; run the command again with FORGE_NATIVE_GIT=0 and report this.',
+    });
+  }
+
+  interface Batch {
+    /** The staging folder the batch was written into. */
+    root: string;
+    /** Folders of the batch not moved into place yet. */
+    left: number;
+  }
+  interface Staged {
+    batch: Batch;
+    /** The folder to move into place (inside batch.root). */
+    folder: string;
+    entries: Map<string, ReturnType<typeof entryOf>>;
+  }
+  /** Folders written ahead by stage(), by absolute dest. */
+  const staged = new Map<string, Promise<Staged>>();
+
+  /** Checks a written folder: exactly the listed files, each with its type and mode. */
+  function check(dest: string, folder: string, source: FolderSource): Map<string, ReturnType<typeof entryOf>> {
+    const expected = new Map(source.files.files.map((f) => [f.path, f]));
+    const found = lstatSync(folder, { throwIfNoEntry: false })?.isDirectory() ? filesUnder(folder) : [];
+    if (found.length !== expected.size) throw mismatch(dest, `${found.length} files where the tree has ${expected.size}`);
+    const entries = new Map<string, ReturnType<typeof entryOf>>();
+    for (const { abs, path } of found) {
+      const want = expected.get(path);
+      if (!want) throw mismatch(dest, `${path} is not in the tree`);
+      let info = lstatSync(abs);
+      if (want.mode === '120000' ? !info.isSymbolicLink() : !info.isFile()) throw mismatch(dest, `${path} is not a ${want.mode === '120000' ? 'symbolic link' : 'file'}`);
+      if (want.mode !== '120000' && gitModeOf(info.mode) !== want.mode) {
+        // The umask dropped an exec bit (or added one): as apply() writes it.
+        chmodSync(abs, want.mode === '100755' ? 0o755 : 0o644);
+        info = lstatSync(abs);
+      }
+      entries.set(path, entryOf(path, info, want.oid));
+    }
+    return entries;
+  }
+
+  const segments = (path: string) => path.split('/').filter(Boolean);
+
+  /** Writes the sources (of one group, folders not overlapping) in one go into a new staging folder, and checks each. */
+  async function writeBatch(folders: readonly { dest: string; destAbs: string; source: FolderSource }[], beside: boolean): Promise<Map<string, Staged>> {
+    const first = folders[0]!;
+    // Beside the folder means inside its parent: never through a symlink.
+    if (beside || !options.stagingDir) await realFolders(dirname(first.destAbs), first.dest, true, new Set());
+    const root = stagingFolder(first.destAbs, beside);
+    mkdirSync(root, { recursive: true });
+    try {
+      await first.source.write(root, folders.map((f) => f.source.path));
+      const batch: Batch = { root, left: folders.length };
+      const out = new Map<string, Staged>();
+      for (const f of folders) {
+        const folder = join(root, ...segments(f.source.path));
+        out.set(f.destAbs, { batch, folder, entries: check(f.dest, folder, f.source) });
+      }
+      return out;
+    } catch (error) {
+      rmSync(root, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Splits folders into batches: one commit of one repository each, no two upstream folders nested or equal. */
+  function batches<T extends { source: FolderSource }>(folders: readonly T[]): T[][] {
+    const out: { group: string; members: T[] }[] = [];
+    const overlaps = (a: string, b: string) => {
+      const x = `${segments(a).join('/')}/`;
+      const y = `${segments(b).join('/')}/`;
+      return x === '/' || y === '/' || x.startsWith(y) || y.startsWith(x);
+    };
+    for (const f of folders) {
+      const home = out.find((b) => b.group === f.source.group && !b.members.some((m) => overlaps(m.source.path, f.source.path)));
+      if (home) home.members.push(f);
+      else out.push({ group: f.source.group, members: [f] });
+    }
+    return out.map((b) => b.members);
+  }
+
+  async function stage(folders: readonly { dest: string; source: FolderSource }[]): Promise<void> {
+    const located = folders.map((f) => ({ ...f, destAbs: inside(f.dest) }));
+    const pending: Promise<unknown>[] = [];
+    for (const batch of batches(located)) {
+      const written = writeBatch(batch, false);
+      for (const f of batch) {
+        const one = written.then((all) => all.get(f.destAbs)!);
+        one.catch(() => undefined); // awaited below and by install()
+        staged.set(f.destAbs, one);
+      }
+      pending.push(written);
+    }
+    await Promise.all(pending);
+  }
+
+  async function install(dest: string, source: FolderSource): Promise<void> {
+    const destAbs = inside(dest);
+    if (destAbs === root) throw new ForgeError('E_PATH_ESCAPES', 'Refusing to install a component over the repository root.', { data: { path: dest } });
+    const alone = async (beside: boolean) => (await writeBatch([{ dest, destAbs, source }], beside)).get(destAbs)!;
+    let ready = staged.get(destAbs) ?? alone(false);
+    staged.delete(destAbs);
+    let { batch, folder, entries } = await ready;
+    try {
+      await realFolders(dirname(destAbs), dest, true, new Set());
+      const existing = lstatSync(destAbs, { throwIfNoEntry: false });
+      if (existing) {
+        if (existing.isSymbolicLink()) throw symlinkError(destAbs, dest);
+        if (!existing.isDirectory()) throw new ForgeError('E_NAME_CLASH', `${dest} is a file where component ${dest} needs a folder.`, { data: { path: dest } });
+        if (filesUnder(destAbs).length > 0) throw new ForgeError('E_INTERNAL', `${dest} is not empty any more; forge only installs into an empty folder.`, { hint: 'Run the command again.' });
+        rmSync(destAbs, { recursive: true });
+      }
+      try {
+        renameSync(folder, destAbs);
+      } catch (error) {
+        if (errnoCode(error) !== 'EXDEV') throw error;
+        // .forge/ is on another file system than the folder: stage beside it instead.
+        if (--batch.left === 0) rmSync(batch.root, { recursive: true, force: true });
+        ready = alone(true);
+        ({ batch, folder, entries } = await ready);
+        renameSync(folder, destAbs);
+      }
+    } finally {
+      if (--batch.left === 0) rmSync(batch.root, { recursive: true, force: true });
+    }
+    // As apply() does: what was written goes into the stat cache, saved by flush().
+    const key = folderKey(destAbs);
+    const cache = statCache.folder(key);
+    cache.entries = entries;
+    cache.tree = null;
+    statCache.touch(key);
   }
 
   async function removeFolder(dest: string): Promise<void> {
@@ -365,6 +509,7 @@ export function createWorktree(options: WorktreeOptions): Worktree {
     // A symlinked dest: remove the link, never what it points to.
     if (info.isSymbolicLink() || !info.isDirectory()) await unlink(destAbs);
     else await rm(destAbs, { recursive: true, force: true });
+    statCache.drop(folderKey(destAbs));
     await removeEmptyFolders(dirname(destAbs), root);
   }
 
@@ -451,6 +596,10 @@ export function createWorktree(options: WorktreeOptions): Worktree {
     return result;
   }
 
+  async function flush(): Promise<void> {
+    statCache.flush();
+  }
+
   // File system failures become sentences naming the file, at this edge (by errno code).
   const edge =
     <A extends unknown[], R>(doing: 'read' | 'write', work: (...args: A) => Promise<R>) =>
@@ -466,6 +615,9 @@ export function createWorktree(options: WorktreeOptions): Worktree {
     readFile: edge('read', readFileAt),
     apply: edge('write', apply),
     removeFolder: edge('write', removeFolder),
+    install: edge('write', install),
+    stage: edge('write', stage),
+    flush,
     commitsTouching,
     stats: () => ({ ...counters }),
   };

@@ -179,11 +179,23 @@ export async function solve(roots: readonly Requirement[], provider: Provider, o
   };
 
   // --- satisfaction -------------------------------------------------------------------
+  // semver.satisfies parses the range on every call; the search asks the same questions many
+  // times (a third of a no-op pull's CPU for 24 components before this memo).
+  const satisfiedBy = new Map<string, boolean>();
+  const inRange = (version: string, range: string): boolean => {
+    const key = `${version}\0${range}`;
+    let answer = satisfiedBy.get(key);
+    if (answer === undefined) {
+      answer = semver.satisfies(version, range);
+      satisfiedBy.set(key, answer);
+    }
+    return answer;
+  };
   const versionsAt = (key: string, candidate: Candidate): string[] =>
     candidate.version !== null ? [candidate.version] : taggedVersions(key).filter((c) => c.commit === candidate.commit).map((c) => c.version!);
   const satisfies = (candidate: Candidate, req: Requirement): boolean => {
     const c = req.constraint;
-    if (c.kind === 'version') return versionsAt(req.key, candidate).some((v) => semver.satisfies(v, c.range));
+    if (c.kind === 'version') return versionsAt(req.key, candidate).some((v) => inRange(v, c.range));
     return listOf(req).some((x) => x.commit === candidate.commit);
   };
   const identity = (c: Candidate): string => `${c.commit}\0${c.version ?? ''}`;
@@ -511,7 +523,7 @@ export async function solve(roots: readonly Requirement[], provider: Provider, o
     if (candidate.version === null) {
       // A pinned commit that carries a tag the ranges accept is recorded with that version.
       const ranges = requirements.flatMap((r) => (r.constraint.kind === 'version' ? [r.constraint.range] : []));
-      const tag = ranges.length === 0 ? undefined : versionsAt(key, candidate).find((v) => ranges.every((r) => semver.satisfies(v, r)));
+      const tag = ranges.length === 0 ? undefined : versionsAt(key, candidate).find((v) => ranges.every((r) => inRange(v, r)));
       if (tag !== undefined) candidate = { ...candidate, version: tag };
     }
     const dependencies = [...new Set((depsOf.get(key) ?? []).map((d) => d.key))];

@@ -7,7 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { ForgeError } from '../errors.js';
 
 /** What forge writes directly inside .forge/. */
-const ENTRIES = ['state.json', 'blobs', 'trees', 'stat-cache.json', 'lock'];
+const ENTRIES = ['state.json', 'blobs', 'trees', 'stat-cache', 'parsed', 'staging', 'lock'];
 
 export async function checkForgeDir(forgeDir: string): Promise<void> {
   const top = await lstat(forgeDir).catch(() => null);

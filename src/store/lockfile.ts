@@ -4,6 +4,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import semver from 'semver';
 import { Document, isMap, isSeq, visit, type LineCounter, type YAMLMap } from 'yaml';
 import { ForgeError } from '../errors.js';
@@ -11,6 +12,7 @@ import type { LockEntry, Lockfile } from '../core/model.js';
 import { unsafePathReason } from '../core/paths.js';
 import type { LockStore } from '../core/ports.js';
 import { writeFileAtomic } from './atomic.js';
+import { asJson, createParsedCache, type ParsedCache } from './parsed-cache.js';
 import { problemsError, type FileProblem } from './problems.js';
 import { badNameReason, badOidReason, badRangeReason, badRepositoryReason } from './rules.js';
 import { findPair, keyText, lineOf, pairLine, parseYaml, readScalar } from './yaml-nodes.js';
@@ -307,7 +309,8 @@ export function serializeLockfile(lock: Lockfile): string {
   return doc.toString({ lineWidth: 0, flowCollectionPadding: false, indent: 2 });
 }
 
-export function createLockStore(root: string): LockStore {
+/** `parsed` keeps each parse (see parsed-cache.ts), so an unchanged lockfile is parsed once. */
+export function createLockStore(root: string, parsed: ParsedCache<Lockfile> = createParsedCache(null)): LockStore {
   const file = join(root, LOCKFILE_NAME);
 
   async function currentText(): Promise<string | null> {
@@ -322,24 +325,38 @@ export function createLockStore(root: string): LockStore {
   return {
     async read() {
       const text = await currentText();
-      return text === null ? emptyLockfile() : parseLockfile(text, LOCKFILE_NAME);
+      if (text === null) return emptyLockfile();
+      const known = parsed.get(text);
+      if (known) return known.value;
+      const lock = parseLockfile(text, LOCKFILE_NAME);
+      parsed.put(text, lock, false);
+      return lock;
     },
 
     format: (lock) => serializeLockfile(lock),
     parse: (text) => parseLockfile(text, LOCKFILE_NAME),
     async write(lock) {
+      const current = await currentText();
+      // The file already says exactly this, as forge writes it: nothing to serialize.
+      const known = current === null ? null : parsed.get(current);
+      if (known?.canonical && isDeepStrictEqual(known.value, asJson(lock))) return false;
       const text = serializeLockfile(lock);
       // Never write what we would refuse to read back.
+      let written: Lockfile;
       try {
-        parseLockfile(text, LOCKFILE_NAME);
+        written = parseLockfile(text, LOCKFILE_NAME);
       } catch (error) {
         throw new ForgeError('E_INTERNAL', `forge was about to write an invalid ${LOCKFILE_NAME}: ${(error as Error).message}`, {
           hint: 'Nothing was written. Please report this with DEBUG=forge output.',
           cause: error,
         });
       }
-      if ((await currentText()) === text) return false;
+      if (current === text) {
+        parsed.put(text, written, true);
+        return false;
+      }
       await writeFileAtomic(file, text);
+      parsed.put(text, written, true);
       return true;
     },
   };

@@ -9,6 +9,7 @@ import type { ComponentSpec, Manifest, Selector } from '../core/model.js';
 import { foldersOverlap, normalizePath, unsafePathReason } from '../core/paths.js';
 import type { ManifestStore } from '../core/ports.js';
 import { writeFileAtomic } from './atomic.js';
+import { createParsedCache, type ParsedCache } from './parsed-cache.js';
 import { problemsError, type FileProblem } from './problems.js';
 import { badNameReason, badRangeReason, badRefReason, badRepositoryReason, FULL_OID } from './rules.js';
 import { findPair, keyText, lineOf, pairLine, parseYaml, readScalar } from './yaml-nodes.js';
@@ -268,7 +269,8 @@ function editDistance(a: string, b: string): number {
 
 // --- the store --------------------------------------------------------------------
 
-export function createManifestStore(root: string): ManifestStore {
+/** `parsed` keeps each parse (see parsed-cache.ts), so an unchanged forge.yaml is parsed once. */
+export function createManifestStore(root: string, parsed: ParsedCache<Manifest> = createParsedCache(null)): ManifestStore {
   const file = join(root, MANIFEST_FILE);
 
   async function readText(): Promise<string> {
@@ -382,7 +384,12 @@ export function createManifestStore(root: string): ManifestStore {
     },
 
     async read() {
-      return parseManifest(await readText(), MANIFEST_FILE);
+      const text = await readText();
+      const known = parsed.get(text);
+      if (known) return known.value;
+      const manifest = parseManifest(text, MANIFEST_FILE);
+      parsed.put(text, manifest, false);
+      return manifest;
     },
 
     async init() {

@@ -54,6 +54,7 @@ export async function applyPlan(ctx: EngineContext, plan: PullPlan, options: App
       dest: c.dest,
       current: c.local,
       changes: c.action === 'remove' ? (options.keepFiles ? [] : 'remove') : c.changes,
+      ...(c.source ? { source: c.source } : {}),
       backupAll: c.action === 'stash',
       // These reach the upstream tree exactly: its file list is known, nothing to hash again.
       ...(c.target && REACHES_TARGET.has(c.action) ? { result: c.target } : {}),

@@ -56,6 +56,9 @@ interface KeyInfo {
 /** Caches per run: ref listings and located components. Shared by status and pull. */
 export class RemoteView {
   private readonly refs = new Map<string, Promise<RemoteRefs>>();
+  /** Listings under way, and those waiting for one to end: at most ctx.concurrency at once (--concurrency). */
+  private running = 0;
+  private readonly queued: (() => void)[] = [];
   constructor(private readonly ctx: EngineContext) {}
 
   listRefs(repository: string): Promise<RemoteRefs> {
@@ -63,11 +66,40 @@ export class RemoteView {
     const id = repositoryId(repository);
     let found = this.refs.get(id);
     if (!found) {
-      this.ctx.reporter.emit({ type: 'list-refs', repository });
-      found = this.ctx.git().listRemoteRefs(url);
+      const git = this.ctx.git();
+      found = this.limited(() => {
+        this.ctx.reporter.emit({ type: 'list-refs', repository });
+        return git.listRemoteRefs(url);
+      });
       this.refs.set(id, found);
     }
     return found;
+  }
+
+  private async limited<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= Math.max(1, this.ctx.concurrency)) await new Promise<void>((resolve) => this.queued.push(resolve));
+    this.running++;
+    try {
+      return await work();
+    } finally {
+      this.running--;
+      this.queued.shift()?.();
+    }
+  }
+
+  /**
+   * Starts listing every repository at once: the solver asks for them one by one, and six
+   * repositories listed in turn took six round trips where native git's ls-remotes take one.
+   * A failure surfaces where a listing is awaited, as before; one never awaited stays silent.
+   */
+  prefetch(repositories: Iterable<string>): void {
+    for (const repository of repositories) {
+      try {
+        this.listRefs(repository).catch(() => undefined);
+      } catch {
+        // An invalid repository fails again, with its message, where it is used.
+      }
+    }
   }
 
   /** The newest commit a selector allows, without fetching. */
@@ -207,9 +239,11 @@ export async function resolveGraph(
   lock: Lockfile,
   options: ResolveOptions,
 ): Promise<Resolution> {
+  view.prefetch([...manifest.components.map((spec) => spec.repository), ...Object.values(lock.components).map((entry) => entry.repository)]);
   const infos = new Map<string, KeyInfo>();
   const hold = options.hold ?? new Set<string>();
   const isUnlocked = (name: string) => !hold.has(name) && (options.unlock === 'all' || options.unlock.has(name));
+  if (!options.to) prefetchNewest(ctx, view, manifest, lock, (spec) => !hold.has(spec.name) && (isUnlocked(spec.name) || !lockMatchesSpec(spec, lock.components[spec.name])));
 
   // Direct components: locate the folder (lock, forge.yaml, or by component.yaml name). Two
   // copies of one upstream folder under different names are two components: the first keeps
@@ -522,6 +556,38 @@ async function readRequirements(
     });
   }
   return out;
+}
+
+/**
+ * Starts fetching, all repositories at once, the commit each direct component will be tried at
+ * first: the newest its selector allows, where that is not the locked commit (a component the
+ * lock already describes needs no fetch to resolve). The solver reads a candidate's
+ * component.yaml one component after the other, so on a cold pull the fetches ran one repository
+ * at a time; now its own ensure() finds them done or under way. Failures surface there too.
+ */
+function prefetchNewest(ctx: EngineContext, view: RemoteView, manifest: Manifest, lock: Lockfile, free: (spec: ComponentSpec) => boolean): void {
+  const wants = new Map<string, { repository: string; wants: Promise<{ commit: string; ref?: string } | null>[] }>();
+  for (const spec of manifest.components) {
+    if (!free(spec)) continue;
+    const entry = lock.components[spec.name];
+    const path = spec.path ?? (entry && repositoryId(entry.repository) === repositoryId(spec.repository) ? entry.path : undefined);
+    if (path === undefined) continue;
+    const want = view
+      .newestAllowed(spec.repository, path, spec.selector, uniq([spec.name, baseName(path)]))
+      .then((newest) => (newest && newest.commit !== entry?.commit ? { commit: newest.commit, ...(newest.ref ? { ref: newest.ref } : {}) } : null))
+      .catch(() => null);
+    const group = wants.get(repositoryId(spec.repository)) ?? { repository: spec.repository, wants: [] };
+    group.wants.push(want);
+    wants.set(repositoryId(spec.repository), group);
+  }
+  for (const group of wants.values()) {
+    void Promise.all(group.wants)
+      .then((found) => {
+        const commits = found.filter((w): w is { commit: string; ref?: string } => w !== null);
+        return commits.length > 0 ? ensure(ctx, group.repository, commits) : undefined;
+      })
+      .catch(() => undefined);
+  }
 }
 
 /** Fetches what is missing, once per repository and run thanks to the adapter's per-URL queue. */

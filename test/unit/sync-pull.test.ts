@@ -155,3 +155,65 @@ describe('pull --all is incremental', () => {
     expect(world.lock.writeCalls).toBe(0);
   });
 });
+
+describe('pull: talking to upstreams', () => {
+  it('lists every repository at once, not one after the other (a no-op pull costs one round trip)', async () => {
+    const world = makeWorld();
+    const names = ['github.com/acme/one', 'github.com/acme/two', 'github.com/acme/three'];
+    for (const [i, name] of names.entries()) world.upstream.repo(name).commit({ files: { [`c${i}/x.txt`]: `${i}\n` }, tag: 'v1.0.0' });
+    world.manifest.seed(names.map((name, i) => spec(`c${i}`, name, { path: `c${i}`, version: '^1.0.0' })));
+    await pull(makeContext(world), { names: [], strategy: null, dryRun: false });
+
+    // Each listing answers only once all of them have been asked for (or after a deadline).
+    let inFlight = 0;
+    let most = 0;
+    let release: () => void = () => {};
+    const allAsked = new Promise<void>((resolve) => (release = resolve));
+    const list = world.upstream.listRemoteRefs.bind(world.upstream);
+    const git = Object.assign(Object.create(world.upstream) as typeof world.upstream, {
+      listRemoteRefs: async (url: string) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        if (inFlight === names.length) release();
+        await Promise.race([allAsked, new Promise((resolve) => setTimeout(resolve, 200))]);
+        inFlight--;
+        return list(url);
+      },
+    });
+    const result = await pull(makeContext(world, { git: () => git }), { names: [], strategy: null, dryRun: false });
+    expect(result.plan.components.map((c) => c.action)).toEqual(['no-op', 'no-op', 'no-op']);
+    expect(most).toBe(names.length);
+
+    // --concurrency bounds it.
+    most = 0;
+    await pull(makeContext(world, { git: () => git, concurrency: 2 }), { names: [], strategy: null, dryRun: false });
+    expect(most).toBe(2);
+  });
+
+  it('fetches the new components of every repository at once on a cold pull, not one repository after the other', async () => {
+    const world = makeWorld();
+    const names = ['github.com/acme/one', 'github.com/acme/two', 'github.com/acme/three'];
+    for (const [i, name] of names.entries()) world.upstream.repo(name).commit({ files: { [`c${i}/x.txt`]: `${i}\n` }, tag: 'v1.0.0' });
+    world.manifest.seed(names.map((name, i) => spec(`c${i}`, name, { path: `c${i}`, version: '^1.0.0' })));
+    let inFlight = 0;
+    let most = 0;
+    let release: () => void = () => {};
+    const allAsked = new Promise<void>((resolve) => (release = resolve));
+    const ensure = world.upstream.ensureCommits.bind(world.upstream);
+    const git = Object.assign(Object.create(world.upstream) as typeof world.upstream, {
+      ensureCommits: async (...args: Parameters<typeof ensure>) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        if (inFlight === names.length) release();
+        await Promise.race([allAsked, new Promise((resolve) => setTimeout(resolve, 200))]);
+        inFlight--;
+        return ensure(...args);
+      },
+    });
+    const result = await pull(makeContext(world, { git: () => git }), { names: [], strategy: null, dryRun: false });
+    expect(result.plan.components.map((c) => c.action)).toEqual(['install', 'install', 'install']);
+    expect(most).toBe(names.length);
+    for (const name of names) expect(world.upstream.fetchCount(name)).toBe(1);
+  });
+});
+

@@ -50,6 +50,16 @@ describe('treeOid', () => {
     expect(treeOid([...entries].reverse())).toBe(treeOid(entries));
   });
 
+  it('orders names by their UTF-8 bytes, where JavaScript string order would differ (astral vs U+E000..U+FFFF)', async () => {
+    const repo = await bareRepo();
+    const blob = await hashObject(repo, 'x');
+    // U+1F600 is a surrogate pair (0xD83D...) in UTF-16, below U+FF21; in UTF-8 it is 0xF0..., above 0xEF...
+    const entries: TreeEntry[] = ['\u{1F600}', '\uFF21', 'a\u{1F600}', 'a\uFF21', 'b'].map((name) => ({ name, mode: '100644', oid: blob }));
+    const input = entries.map((e) => `100644 blob ${e.oid}\t${e.name}\n`).join('');
+    expect(treeOid(entries)).toBe(await git(['mktree'], { cwd: repo, input }));
+    expect(treeOid([...entries].reverse())).toBe(treeOid(entries));
+  });
+
   it('gives the empty tree for no entries', () => {
     expect(treeOid([])).toBe(EMPTY_TREE);
     expect(snapshotFromFiles([])).toBe(EMPTY_TREE);

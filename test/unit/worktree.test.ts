@@ -1,4 +1,4 @@
-import { chmod, lstat, mkdir, readFile, readlink, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { blobOid, snapshotFromFiles } from '../../src/git/tree-hash.js';
@@ -72,23 +72,37 @@ describe('scan', () => {
   });
 });
 
+/** The stat cache's files (one per folder) and their mtimes. */
+async function cacheFiles(dir: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const name of await readdir(dir).catch(() => [] as string[])) out[name] = (await stat(join(dir, name))).mtimeMs;
+  return out;
+}
+
+/** Makes every cache file newer than every file, as when the cache is written well after the files. */
+async function ageFilesBehindCache(dir: string): Promise<void> {
+  const later = new Date(Date.now() + 60_000);
+  for (const name of await readdir(dir)) await utimes(join(dir, name), later, later);
+}
+
 describe('stat cache', () => {
   it('does not read unchanged files again, and writes the cache only when it changed', async () => {
     const root = await tempDir();
-    const statCachePath = join(root, '.forge/stat-cache.json');
+    const statCacheDir = join(root, '.forge/stat-cache');
     await put(root, { 'c/a': 'a', 'c/b': 'b', 'c/d/e': 'e' });
     // Old enough not to be racily clean.
     for (const f of ['c/a', 'c/b', 'c/d/e']) await utimes(join(root, f), new Date(Date.now() - 10_000), new Date(Date.now() - 10_000));
 
-    const first = createWorktree({ root, statCachePath });
+    const first = createWorktree({ root, statCacheDir });
     const cold = await first.scan('c');
     expect(first.stats()).toEqual({ hashed: 3, cached: 0 });
-    const written = (await stat(statCachePath)).mtimeMs;
+    const written = await cacheFiles(statCacheDir);
+    expect(Object.keys(written)).toHaveLength(1);
 
-    const second = createWorktree({ root, statCachePath });
+    const second = createWorktree({ root, statCacheDir });
     expect(await second.scan('c')).toEqual(cold);
     expect(second.stats()).toEqual({ hashed: 0, cached: 3 });
-    expect((await stat(statCachePath)).mtimeMs).toBe(written);
+    expect(await cacheFiles(statCacheDir)).toEqual(written);
 
     await writeFile(join(root, 'c/b'), 'B'); // same size, new content
     const afterEdit = await second.scan('c');
@@ -99,14 +113,119 @@ describe('stat cache', () => {
 
   it('re-hashes a racily clean file (mtime not older than the cache)', async () => {
     const root = await tempDir();
-    const statCachePath = join(root, '.forge/stat-cache.json');
+    const statCacheDir = join(root, '.forge/stat-cache');
     await put(root, { 'c/a': 'a' });
     const future = new Date(Date.now() + 60_000);
     await utimes(join(root, 'c/a'), future, future);
-    const worktree = createWorktree({ root, statCachePath });
+    const worktree = createWorktree({ root, statCacheDir });
     await worktree.scan('c');
     await worktree.scan('c');
     expect(worktree.stats()).toEqual({ hashed: 2, cached: 0 });
+  });
+
+  it('sees every change to a folder whose files were all cached: a new, removed, renamed, re-moded or retargeted file', async () => {
+    const root = await tempDir();
+    const statCacheDir = join(root, '.forge/stat-cache');
+    await put(root, { 'c/a': 'a', 'c/sub/b': 'b', 'c/run': 'x', 'c/link': { content: 'a', link: true } });
+    const scanned = async () => {
+      await ageFilesBehindCache(statCacheDir).catch(() => undefined);
+      const snapshot = await createWorktree({ root, statCacheDir }).scan('c');
+      expect(snapshot.tree).toBe(await gitTree(root, 'c'));
+      return snapshot;
+    };
+    await scanned();
+    const cached = createWorktree({ root, statCacheDir });
+    await ageFilesBehindCache(statCacheDir);
+    expect((await cached.scan('c')).tree).toBe(await gitTree(root, 'c'));
+    expect(cached.stats()).toEqual({ hashed: 0, cached: 4 });
+
+    await put(root, { 'c/sub/new': 'n' });
+    expect((await scanned()).files.map((f) => f.path)).toContain('sub/new');
+    await rm(join(root, 'c/sub/b'));
+    expect((await scanned()).files.map((f) => f.path)).not.toContain('sub/b');
+    await rename(join(root, 'c/sub/new'), join(root, 'c/moved'));
+    expect((await scanned()).files.map((f) => f.path)).toEqual(['a', 'link', 'moved', 'run']);
+    await chmod(join(root, 'c/run'), 0o755);
+    expect((await scanned()).files.find((f) => f.path === 'run')!.mode).toBe('100755');
+    await rm(join(root, 'c/link'));
+    await symlink('moved', join(root, 'c/link'));
+    expect((await scanned()).files.find((f) => f.path === 'link')!.oid).toBe(blobOid('moved'));
+    await rm(join(root, 'c/a'));
+    await put(root, { 'c/a': { content: 'run', link: true } }); // a file becomes a symlink
+    expect((await scanned()).files.find((f) => f.path === 'a')).toEqual({ path: 'a', mode: '120000', oid: blobOid('run') });
+  });
+
+  it('a file rewritten behind the cache with the same size and mtime is still read (its ctime moved)', async () => {
+    const root = await tempDir();
+    const statCacheDir = join(root, '.forge/stat-cache');
+    await put(root, { 'c/a': 'one' });
+    const old = new Date(Date.now() - 10_000);
+    await utimes(join(root, 'c/a'), old, old);
+    await createWorktree({ root, statCacheDir }).scan('c');
+    await writeFile(join(root, 'c/a'), 'two');
+    await utimes(join(root, 'c/a'), old, old);
+    await ageFilesBehindCache(statCacheDir);
+    const worktree = createWorktree({ root, statCacheDir });
+    expect((await worktree.scan('c')).files[0]!.oid).toBe(blobOid('two'));
+    expect(worktree.stats()).toEqual({ hashed: 1, cached: 0 });
+  });
+
+  it('apply() records what it writes: after flush() the next scan reads no file, and gives the tree git writes', async () => {
+    const root = await tempDir();
+    const statCacheDir = join(root, '.forge/stat-cache');
+    await put(root, { 'c/stale.txt': 'old', 'c/keep.txt': 'keep' });
+    await createWorktree({ root, statCacheDir }).scan('c');
+    const enc = (s: string) => new TextEncoder().encode(s);
+    const writer = createWorktree({ root, statCacheDir });
+    await writer.apply('c', [
+      { action: 'delete', path: 'stale.txt' },
+      { action: 'write', path: 'new/file.txt', mode: '100644', content: enc('new') },
+      { action: 'write', path: 'bin/run', mode: '100755', content: enc('#!/bin/sh\n') },
+      { action: 'write', path: 'link', mode: '120000', content: enc('keep.txt') },
+    ]);
+    await writer.flush();
+    await ageFilesBehindCache(statCacheDir);
+    const reader = createWorktree({ root, statCacheDir });
+    const snapshot = await reader.scan('c');
+    expect(reader.stats()).toEqual({ hashed: 0, cached: 4 });
+    expect(snapshot.tree).toBe(await gitTree(root, 'c'));
+    expect(snapshot.files.map((f) => [f.path, f.mode])).toEqual([
+      ['bin/run', '100755'],
+      ['keep.txt', '100644'],
+      ['link', '120000'],
+      ['new/file.txt', '100644'],
+    ]);
+  });
+
+  it('what apply() recorded is racy until a cache written after the files says otherwise: without flush() it is read again', async () => {
+    const root = await tempDir();
+    const statCacheDir = join(root, '.forge/stat-cache');
+    const enc = (s: string) => new TextEncoder().encode(s);
+    const writer = createWorktree({ root, statCacheDir });
+    await writer.apply('c', [{ action: 'write', path: 'a', mode: '100644', content: enc('a') }]);
+    const notFlushed = createWorktree({ root, statCacheDir });
+    await notFlushed.scan('c');
+    expect(notFlushed.stats()).toEqual({ hashed: 1, cached: 0 });
+
+    await writer.apply('c', [{ action: 'write', path: 'b', mode: '100644', content: enc('b') }]);
+    await writer.flush();
+    // A cache file that is not newer than the files it describes proves nothing about them.
+    const past = new Date(Date.now() - 60_000);
+    for (const name of await readdir(statCacheDir)) await utimes(join(statCacheDir, name), past, past);
+    const racy = createWorktree({ root, statCacheDir });
+    expect((await racy.scan('c')).tree).toBe(await gitTree(root, 'c'));
+    expect(racy.stats()).toEqual({ hashed: 2, cached: 0 });
+  });
+
+  it('a damaged cache file is ignored', async () => {
+    const root = await tempDir();
+    const statCacheDir = join(root, '.forge/stat-cache');
+    await put(root, { 'c/a': 'a' });
+    await createWorktree({ root, statCacheDir }).scan('c');
+    for (const name of await readdir(statCacheDir)) await writeFile(join(statCacheDir, name), '{"version":3,"files":[[');
+    const worktree = createWorktree({ root, statCacheDir });
+    expect((await worktree.scan('c')).tree).toBe(await gitTree(root, 'c'));
+    expect(worktree.stats()).toEqual({ hashed: 1, cached: 0 });
   });
 });
 
@@ -257,5 +376,78 @@ describe('commitsTouching', () => {
     const root = await tempDir();
     await put(root, { 'c/a': 'a' });
     expect(await createWorktree({ root }).commitsTouching('c', '2000-01-01T00:00:00Z')).toEqual([]);
+  });
+});
+
+describe('install', () => {
+  const files = (entries: [string, FileEntry['mode'], string][]): FileEntry[] => entries.map(([path, mode, content]) => ({ path, mode, oid: blobOid(content) }));
+  const source = (list: FileEntry[], write: (into: string) => Promise<void>, path = 'up') => ({
+    files: { tree: snapshotFromFiles(list), files: list },
+    path,
+    group: 'g',
+    write: async (into: string, paths: readonly string[]) => {
+      expect(paths).toEqual([path]);
+      await write(join(into, path));
+    },
+  });
+
+  it('moves a staged folder into place, sets exec bits as the tree says, and leaves nothing staged', async () => {
+    const root = await tempDir();
+    const stagingDir = join(root, '.forge/staging');
+    const worktree = createWorktree({ root, statCacheDir: join(root, '.forge/stat-cache'), stagingDir });
+    const list = files([['a.txt', '100644', 'a'], ['bin/run', '100755', 'run'], ['link', '120000', 'a.txt']]);
+    await worktree.install('vendor/c', source(list, async (into) => {
+      await put(into, { 'a.txt': 'a', 'bin/run': { content: 'run', mode: 0o644 }, link: { content: 'a.txt', link: true } });
+    }));
+    expect((await stat(join(root, 'vendor/c/bin/run'))).mode & 0o777).toBe(0o755);
+    expect(await worktree.scan('vendor/c')).toEqual({ tree: snapshotFromFiles(list), files: list });
+    expect(await readdir(stagingDir)).toEqual([]);
+    await worktree.flush();
+    const reader = createWorktree({ root, statCacheDir: join(root, '.forge/stat-cache') });
+    await ageFilesBehindCache(join(root, '.forge/stat-cache'));
+    expect((await reader.scan('vendor/c')).tree).toBe(await gitTree(root, 'vendor/c'));
+    expect(reader.stats()).toEqual({ hashed: 0, cached: 3 });
+  });
+
+  it('stages several folders of one group in one write, then installs each', async () => {
+    const root = await tempDir();
+    const worktree = createWorktree({ root, stagingDir: join(root, '.forge/staging') });
+    const writes: (readonly string[])[] = [];
+    const one = files([['x', '100644', 'x']]);
+    const src = (path: string) => ({
+      files: { tree: snapshotFromFiles(one), files: one },
+      path,
+      group: 'repo@c1',
+      write: async (into: string, paths: readonly string[]) => {
+        writes.push(paths);
+        for (const p of paths) await put(join(into, p), { x: 'x' });
+      },
+    });
+    const folders = [{ dest: 'v/a', source: src('lib/a') }, { dest: 'v/b', source: src('lib/b') }, { dest: 'v/c', source: src('lib') }];
+    await worktree.stage(folders);
+    expect(writes).toEqual([['lib/a', 'lib/b'], ['lib']]); // nested upstream folders never share a write
+    for (const f of folders) await worktree.install(f.dest, f.source);
+    for (const dest of ['v/a', 'v/b', 'v/c']) expect(await readFile(join(root, dest, 'x'), 'utf8')).toBe('x');
+    expect(await readdir(join(root, '.forge/staging'))).toEqual([]);
+  });
+
+  it('refuses what is not exactly the tree, and a symlinked parent, moving nothing into place', async () => {
+    const root = await tempDir();
+    const outside = await tempDir();
+    const worktree = createWorktree({ root, stagingDir: join(root, '.forge/staging') });
+    const list = files([['a.txt', '100644', 'a']]);
+    const extra = await caught(worktree.install('vendor/c', source(list, (into) => put(into, { 'a.txt': 'a', 'b.txt': 'b' }))));
+    expect(extra.code).toBe('E_INTERNAL');
+    const missing = await caught(worktree.install('vendor/c', source(list, async (into) => mkdir(into, { recursive: true }).then(() => undefined))));
+    expect(missing.code).toBe('E_INTERNAL');
+    await expect(lstat(join(root, 'vendor/c'))).rejects.toThrow();
+    await symlink(outside, join(root, 'linked'));
+    const viaLink = await caught(worktree.install('linked/c', source(list, (into) => put(into, { 'a.txt': 'a' }))));
+    expect(viaLink.code).toBe('E_SYMLINK');
+    expect(await readdir(outside)).toEqual([]);
+    await put(root, { 'taken/file.txt': 'mine' });
+    const notEmpty = await caught(worktree.install('taken', source(list, (into) => put(into, { 'a.txt': 'a' }))));
+    expect(notEmpty.code).toBe('E_INTERNAL');
+    expect(await readFile(join(root, 'taken/file.txt'), 'utf8')).toBe('mine');
   });
 });
