@@ -5,7 +5,8 @@
 // does not check).
 
 import { spawn } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -126,6 +127,38 @@ describe('action.yml', () => {
     for (const name of FORGE_OUTPUTS) expect(action.outputs[name]!.value).toBe(`\${{ steps.forge.outputs.${name} }}`);
     expect(action.inputs.token!.default).toBe('${{ github.token }}');
   });
+
+  it('its build steps build forge from a copy of this checkout (npm offline: only what the lockfile pins, from the cache npm ci filled) and the build runs', async () => {
+    const steps = action.runs.steps as { name: string; id?: string; run?: string }[];
+    const script = (name: string) => steps.find((s) => s.name === name)!.run!;
+    const checkout = await tempDir('forge-action-checkout-');
+    const files = (await git(['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: root })).split('\0').filter(Boolean);
+    for (const file of files) if (existsSync(join(root, file))) await cp(join(root, file), join(checkout, file), { recursive: true });
+    const runStep = (body: string, env: NodeJS.ProcessEnv) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', body], { cwd: checkout, env: { ...process.env, GITHUB_ACTION_PATH: checkout, RUNNER_OS: 'Linux', ...env } });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+      });
+    const outputs = join(checkout, 'key-outputs');
+    const key = await runStep(script('Key the build of forge'), { GITHUB_OUTPUT: outputs });
+    expect(key.code, key.stderr).toBe(0);
+    expect(await readFile(outputs, 'utf8')).toMatch(new RegExp(`^path=${checkout}\nkey=forge-action-Linux-node\\d+-[0-9a-f]{32}\n$`));
+    const build = await runStep(script('Build forge'), { npm_config_offline: 'true' });
+    expect(build.code, build.stderr).toBe(0);
+    expect(existsSync(join(checkout, 'dist/cli/forge.cjs'))).toBe(true);
+    // The bundle needs no esbuild at run time, and the manifest is the one `oclif manifest` writes.
+    expect(existsSync(join(checkout, 'node_modules/esbuild'))).toBe(false);
+    expect(existsSync(join(checkout, 'node_modules/oclif'))).toBe(false);
+    expect(await readFile(join(checkout, 'oclif.manifest.json'), 'utf8')).toBe(await readFile(join(root, 'oclif.manifest.json'), 'utf8'));
+    // What forge's own CI does with the action: status of the checkout's forge.yaml.
+    const run = await runStep(script(`forge \${{ inputs.command }}`), { FORGE_COMMAND: 'sync status --offline --json', GH_TOKEN: 'x' });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).components.length).toBeGreaterThan(0);
+  }, 120_000);
 
   it("its run step runs forge from the action's checkout with the command's words, never evaluating them", async () => {
     const step = action.runs.steps.find((s) => s.id === 'forge')!;
