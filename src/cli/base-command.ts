@@ -12,7 +12,7 @@ import type { EngineContext } from '../sync/engine-context.js';
 import type { ProgressEvent, Reporter } from '../core/ports.js';
 import { recover } from '../sync/recovery.js';
 import { Actions } from './actions.js';
-import { writeError } from './error-output.js';
+import { printError } from './error-output.js';
 import { ProgressView } from './progress.js';
 import { paint } from './render.js';
 import { colorEnabled, cursorEscapes, isCI, progressEnabled } from './terminal.js';
@@ -188,14 +188,7 @@ export abstract class ForgeCommand extends Command {
       this.exit(forge.exitCode);
     }
     const where = this.actions.enabled ? await annotationTarget(forge, (root, file) => this.workspacePath(root, file)) : undefined;
-    writeError(forge, {
-      json: this.json,
-      colors: this.stderrColors,
-      stdout: (text) => process.stdout.write(text),
-      stderr: (text) => process.stderr.write(text),
-      env: process.env,
-      ...(where ? { where } : {}),
-    });
+    printError(forge, { json: this.json, colors: this.stderrColors, ...(where ? { where } : {}) });
     this.exit(forge.exitCode);
   }
 

@@ -36,6 +36,10 @@ export function writeError(error: ForgeError, sinks: ErrorSinks): void {
   if (debug) sinks.stderr(`${redact(String((error.cause as Error | undefined)?.stack ?? error.stack ?? ''))}\n`);
 }
 
+/** writeError to this process's stdout and stderr: what every command, hook and the last catch print. */
+export function printError(error: ForgeError, how: Pick<ErrorSinks, 'json' | 'colors' | 'where'>): void {
+  writeError(error, { ...how, stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), env: process.env });
+}
 
 /** `--json` given before the end of flags, or FORGE_CONTENT_TYPE=json (oclif's switch for every command). */
 export function jsonRequested(argv: readonly string[], env: { [name: string]: string | undefined }): boolean {

@@ -5,7 +5,7 @@
 import { Config, Errors, type Command } from '@oclif/core';
 import { fileURLToPath } from 'node:url';
 import { ForgeError, toForgeError } from '../errors.js';
-import { jsonRequested, writeError } from './error-output.js';
+import { jsonRequested, printError } from './error-output.js';
 import { colorEnabled } from './terminal.js';
 import { isUsageError, usageError, type CommandShape } from './usage.js';
 
@@ -23,13 +23,7 @@ export async function handleFatal(error: unknown, dir: string | URL): Promise<ne
   if (e.message === 'SIGINT') process.exit(130);
   const argv = process.argv.slice(2);
   const forge = error instanceof ForgeError ? error : isUsageError(error) ? usageError(error, 'forge', await commandShape(e, argv, dir)) : toForgeError(error);
-  writeError(forge, {
-    json: jsonRequested(argv, process.env),
-    colors: colorEnabled(process.stderr.isTTY, process.env),
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    env: process.env,
-  });
+  printError(forge, { json: jsonRequested(argv, process.env), colors: colorEnabled(process.stderr.isTTY, process.env) });
   process.exit(forge.exitCode);
 }
 

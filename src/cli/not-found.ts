@@ -3,7 +3,7 @@
 
 import { Errors, type Config } from '@oclif/core';
 import { ForgeError } from '../errors.js';
-import { jsonRequested, writeError } from './error-output.js';
+import { jsonRequested, printError } from './error-output.js';
 import { unknownCommand } from './suggest.js';
 import { colorEnabled } from './terminal.js';
 
@@ -29,13 +29,7 @@ export function unknownCommandError(config: Pick<Config, 'commands' | 'topics' |
 /** Prints the error as every command does (JSON on stdout under --json) and ends with exit 2. */
 export function failUnknownCommand(config: Pick<Config, 'commands' | 'topics' | 'bin'>, words: readonly string[], argv: readonly string[]): never {
   const error = unknownCommandError(config, words);
-  writeError(error, {
-    json: jsonRequested(argv, process.env),
-    colors: colorEnabled(process.stderr.isTTY, process.env),
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    env: process.env,
-  });
+  printError(error, { json: jsonRequested(argv, process.env), colors: colorEnabled(process.stderr.isTTY, process.env) });
   throw new Errors.ExitError(error.exitCode);
 }
 

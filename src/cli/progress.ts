@@ -50,6 +50,20 @@ export function displayRepository(repository: string): string {
     .replace(/\/$/, '');
 }
 
+/**
+ * Whether two names are one repository. The engine names a repository as forge.yaml writes it
+ * (`company/crm-tools`, a URL, a path) and the git layer by the URL it talks to
+ * (`https://github.com/company/crm-tools.git`): equal once shown, or one ends with the other
+ * at a path boundary.
+ */
+export function sameRepository(a: string, b: string): boolean {
+  const x = displayRepository(a);
+  const y = displayRepository(b);
+  if (x === y) return true;
+  const [long, short] = x.length > y.length ? [x, y] : [y, x];
+  return short.length > 0 && long.endsWith(`/${short}`);
+}
+
 function rate(amount: number, elapsedMs: number): number | null {
   // Under a quarter of a second a rate is noise (git waits too before it shows one).
   return elapsedMs >= 250 ? (amount * 1000) / elapsedMs : null;
@@ -171,8 +185,8 @@ export class ProgressView {
         return;
       case 'fetched':
         this.fetching.delete(event.repository);
-        this.transfers = this.transfers.filter((t) => !(t.repository === event.repository && t.operation === 'fetch'));
-        this.phases.delete(`fetch ${event.repository}`);
+        for (const t of this.transfers) if (t.operation === 'fetch' && sameRepository(t.repository, event.repository)) this.phases.delete(`fetch ${t.repository}`);
+        this.transfers = this.transfers.filter((t) => !(t.operation === 'fetch' && sameRepository(t.repository, event.repository)));
         if (o.verbose) this.line(o.dim(`${displayRepository(event.repository)}: ${event.fetched ? 'fetched' : 'already in the cache'}`));
         if (o.live) this.draw();
         return;

@@ -20,6 +20,7 @@ import * as git from 'isomorphic-git';
 import { ForgeError } from '../errors.js';
 import type { PushInput } from '../core/ports.js';
 import type { Oid } from '../core/model.js';
+import { isValidBranchName } from '../core/names.js';
 import type { CacheRepo, CacheRepos } from './cache-repo.js';
 import { translateRemoteError } from './git-errors.js';
 import { killGit, nativePackObjects, spawnGit, spawnWatched, sshOptions } from './native-git.js';
@@ -230,19 +231,7 @@ function processSession(remote: CacheRepo, child: ChildProcess, timeoutMs: numbe
 
 /** As `git check-ref-format --branch`: what git itself would accept as a branch name. */
 function checkBranch(branch: string): void {
-  const bad =
-    branch === '' ||
-    branch === '@' ||
-    branch.startsWith('-') ||
-    branch.startsWith('/') ||
-    branch.endsWith('/') ||
-    branch.endsWith('.') ||
-    branch.includes('..') ||
-    branch.includes('//') ||
-    branch.includes('@{') ||
-    /[\x00-\x20\x7f~^:?*[\\]/.test(branch) ||
-    branch.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'));
-  if (bad) {
+  if (!isValidBranchName(branch)) {
     throw new ForgeError('E_USAGE', `'${branch}' is not a valid branch name.`, {
       hint: "Use letters, digits, '-', '_', '.' and '/' (e.g. forge/button-fix).",
       data: { branch },

@@ -7,6 +7,7 @@ import { isMap, isScalar, YAMLMap, type Document, type Pair } from 'yaml';
 import { ForgeError, type ErrorCode } from '../errors.js';
 import type { ComponentSpec, Manifest, Selector } from '../core/model.js';
 import { foldersOverlap, normalizePath, unsafePathReason } from '../core/paths.js';
+import { nearestName } from '../core/names.js';
 import type { ManifestStore } from '../core/ports.js';
 import { writeFileAtomic } from './atomic.js';
 import { createParsedCache, type ParsedCache } from './parsed-cache.js';
@@ -241,30 +242,7 @@ function closest(word: string, candidates: string[]): string | null {
   if (alias && candidates.includes(alias)) return alias;
   const abbreviated = lower.length >= 3 ? candidates.find((c) => c.startsWith(lower)) : undefined;
   if (abbreviated) return abbreviated;
-  let best: string | null = null;
-  let bestDistance = 3;
-  for (const candidate of candidates) {
-    const distance = editDistance(word.toLowerCase(), candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
+  return nearestName(word, candidates);
 }
 
 // --- the store --------------------------------------------------------------------

@@ -14,6 +14,7 @@ import { ForgeError, isForgeError } from '../errors.js';
 import { fullName, type GitHubPort, type GitHubRepository, type PullRequestInfo, type RepoName } from '../core/github.js';
 import { EMPTY_TREE, type LockEntry, type Oid } from '../core/model.js';
 import type { ForkRecord, GitIdentity, PullRequestRecord, TreeChange } from '../core/ports.js';
+import { isValidBranchName } from '../core/names.js';
 import { baseName, repositoryUrl } from '../core/repository.js';
 import { structuredChanges } from '../merge/index.js';
 import type { EngineContext } from './engine-context.js';
@@ -496,18 +497,5 @@ export async function refreshPullRequests(ctx: EngineContext, records: PullReque
 
 /** git check-ref-format's rules for a branch name. */
 function checkBranchName(branch: string): void {
-  const bad =
-    branch === '' ||
-    branch === '@' ||
-    branch.startsWith('-') ||
-    branch.startsWith('/') ||
-    branch.endsWith('/') ||
-    branch.endsWith('.') ||
-    branch.endsWith('.lock') ||
-    branch.includes('..') ||
-    branch.includes('//') ||
-    branch.includes('@{') ||
-    /[\u0000-\u0020\u007f~^:?*[\\]/.test(branch) ||
-    branch.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'));
-  if (bad) throw new ForgeError('E_USAGE', `--branch '${branch}' is not a valid git branch name.`, { hint: 'Use letters, digits, - _ . and / (e.g. forge/my-fix).' });
+  if (!isValidBranchName(branch)) throw new ForgeError('E_USAGE', `--branch '${branch}' is not a valid git branch name.`, { hint: 'Use letters, digits, - _ . and / (e.g. forge/my-fix).' });
 }

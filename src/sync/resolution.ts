@@ -18,6 +18,7 @@ import {
 import type { EngineContext } from './engine-context.js';
 import type { ComponentSpec, LockEntry, Lockfile, Manifest, Selector } from '../core/model.js';
 import type { RemoteRefs } from '../core/ports.js';
+import { nearestName } from '../core/names.js';
 import { baseName, componentKey, repositoryId, repositoryUrl } from '../core/repository.js';
 
 /** One component as the solver settled it. */
@@ -664,7 +665,7 @@ export async function locateByName(
     });
   }
   const there = [...new Set(named)].sort();
-  const guess = nearest(name, there);
+  const guess = nearestName(name, there);
   const listing = there.length ? ` (components there: ${there.join(', ')})` : ' (no component.yaml there names a component)';
   const broken = unreadable.length ? ` ${unreadable.length} component.yaml file(s) there could not be read: ${unreadable.slice(0, 3).join(', ')}${unreadable.length > 3 ? ', …' : ''}.` : '';
   const who = askedBy ? `${askedBy} needs component '${name}', but ${repository} has none by that name` : `No component named '${name}' in ${repository}`;
@@ -674,30 +675,3 @@ export async function locateByName(
   });
 }
 
-/** The candidate a typo most likely meant (edit distance at most 2), or null. */
-function nearest(word: string, candidates: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestDistance = 3;
-  for (const candidate of candidates) {
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
-}

@@ -21,6 +21,7 @@ import { ForgeError, isForgeError } from '../errors.js';
 import { fullName, type GitHubPort, type GitHubRepository, type LabelSpec, type PullRequestInfo } from '../core/github.js';
 import type { ConsumerHead, ConsumerRepoPort, CommitPath } from '../core/consumer-repo.js';
 import { blobId } from '../core/blob-id.js';
+import { isValidBranchName } from '../core/names.js';
 import { EMPTY_TREE, type LockEntry, type Lockfile, type Manifest, type Oid } from '../core/model.js';
 import type { GitIdentity } from '../core/ports.js';
 import { applyPlan } from './apply.js';
@@ -515,20 +516,7 @@ async function staleUpdatePullRequests(gh: GitHubPort, repo: GitHubRepository, o
   return open.filter((pr) => pr.head.branch.startsWith(prefix) && pr.head.owner.toLowerCase() === repo.owner.toLowerCase() && !current.has(pr.head.branch) && isUpdateBody(pr.body));
 }
 
-/** git check-ref-format's rules for a branch name. */
+/** A branch git itself would accept (core/names.ts, one rule for push and the update). */
 function checkBranchName(branch: string): void {
-  const bad =
-    branch === '' ||
-    branch === '@' ||
-    branch.startsWith('-') ||
-    branch.startsWith('/') ||
-    branch.endsWith('/') ||
-    branch.endsWith('.') ||
-    branch.endsWith('.lock') ||
-    branch.includes('..') ||
-    branch.includes('//') ||
-    branch.includes('@{') ||
-    /[\u0000-\u0020\u007f~^:?*[\\]/.test(branch) ||
-    branch.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'));
-  if (bad) throw new ForgeError('E_USAGE', `--pr-branch '${branch}' is not a valid git branch name.`, { hint: 'Use letters, digits, - _ . and / (e.g. forge/update).' });
+  if (!isValidBranchName(branch)) throw new ForgeError('E_USAGE', `--pr-branch '${branch}' is not a valid git branch name.`, { hint: 'Use letters, digits, - _ . and / (e.g. forge/update).' });
 }

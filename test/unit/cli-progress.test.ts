@@ -146,6 +146,23 @@ describe('the progress line on a terminal', () => {
     expect(t.out.split('\r\u001b[K')[1]).toBe('warning: slow server\n\rFetching 127.0.0.1:4000/crm-tools: Receiving objects  10% (10/100), 10.00 KiB\u001b[K');
   });
 
+  it('a fetch ends its transfer line although the engine names the repository as written and git by its URL', () => {
+    const t = view({ live: true });
+    t.at(0);
+    t.v.handle({ type: 'fetch', repository: 'company/crm-tools' });
+    t.v.handle(ev(40, { repository: 'https://github.com/company/crm-tools.git' }));
+    t.at(100);
+    t.v.handle({ type: 'fetch', repository: 'company/other' });
+    t.v.handle(ev(10, { repository: 'https://github.com/company/other.git' }));
+    t.at(200);
+    t.v.handle({ type: 'fetched', repository: 'company/crm-tools', fetched: true });
+    // Only the other repository is left on the line, at once (not 2 s later when the first goes stale).
+    expect(t.out.split('\r').at(-1)).toBe('Fetching github.com/company/other: Receiving objects  10% (10/100), 10.00 KiB\u001b[K');
+    t.at(300);
+    t.v.handle({ type: 'fetched', repository: 'company/other', fetched: true });
+    expect(t.out.endsWith('\r\u001b[K')).toBe(true);
+  });
+
   it('under TERM=dumb overwrites with spaces instead of escape sequences', () => {
     const t = view({ live: true, escapes: false });
     t.at(0);
