@@ -54,22 +54,31 @@ export function printPlan(out: Printer, plan: PullPlan, options: { dryRun: boole
   }
 }
 
+/** Where a changed file of a component is here (a single-file component is its dest). */
+function where(c: ComponentPlan, path: string): string {
+  return c.shape.kind === 'file' ? c.dest : `${c.dest}/${path}`;
+}
+
 export function printBlocked(out: Printer, plan: PullPlan): void {
   for (const c of plan.components.filter((x) => x.action === 'blocked')) {
     if (c.note?.startsWith('waits for')) {
       out.log(`${c.name}: not updated; it ${c.note}`);
       continue;
     }
+    if (c.note && c.localChanges.length === 0) {
+      out.log(`${c.name}: not updated: ${c.note}`);
+      continue;
+    }
     if (c.note?.startsWith('no longer needed')) {
       out.log(`Warning: Component '${c.name}' is no longer needed, but it has local changes; it is left as it is:`);
-      for (const change of c.localChanges) out.log(`  ${change.kind}: ${c.dest}/${change.path}`);
+      for (const change of c.localChanges) out.log(`  ${change.kind}: ${where(c, change.path)}`);
       out.log('Options:');
       out.log(`  1. Keep it: put '${c.name}' back in forge.yaml`);
       out.log(`  2. Remove it anyway (kept for 'forge sync undo ${c.name}'): forge sync pull --overwrite`);
       continue;
     }
     out.log(`Warning: Component '${c.name}' has local changes${c.note ? ` (${c.note})` : ''}; it is left as it is:`);
-    for (const change of c.localChanges) out.log(`  ${change.kind}: ${c.dest}/${change.path}`);
+    for (const change of c.localChanges) out.log(`  ${change.kind}: ${where(c, change.path)}`);
     out.log('Options:');
     out.log(`  1. Stash changes and pull: forge sync pull ${c.name} --stash`);
     out.log(`  2. Merge with upstream: forge sync pull ${c.name} --merge`);
@@ -87,7 +96,8 @@ export function planJson(plan: PullPlan) {
       action: c.action,
       dest: c.dest,
       from: c.from ? { version: c.from.version ?? null, commit: c.from.commit } : null,
-      to: c.to ? { version: c.to.version ?? null, commit: c.to.commit, tree: c.to.tree } : null,
+      // A single-file component is known by its blob (and mode), as the lock records it.
+      to: c.to ? { version: c.to.version ?? null, commit: c.to.commit, ...(c.to.blob !== undefined ? { blob: c.to.blob, mode: c.to.mode } : { tree: c.to.tree }) } : null,
       localChanges: c.localChanges.map((x) => x.path),
       changes: changedPaths(c),
       merged: c.merged,

@@ -24,6 +24,9 @@ export interface ComponentSpec {
   /** Folder in the consumer repository; undefined means "same as path". */
   dest: string | undefined;
   selector: Selector;
+  /** gitignore-style patterns relative to `path`: only the files they select are the component's (folders only). */
+  include?: string[];
+  exclude?: string[];
   /** 1-based line of the component's key in forge.yaml, for messages. */
   line: number;
 }
@@ -49,6 +52,27 @@ export interface Snapshot {
   files: FileEntry[];
 }
 
+/**
+ * Which files of a folder are a component's: a file is selected when it matches one of `include`
+ * (every file when `include` is absent) and none of `exclude`. gitignore-style patterns, relative
+ * to the component's folder; order matters (a later `!pattern` takes a file back), as in .gitignore.
+ */
+export interface FileFilter {
+  include?: string[];
+  exclude?: string[];
+}
+
+/** What a component is: a folder, or a single file (told apart from the upstream tree at its commit). */
+export type ComponentKind = 'folder' | 'file';
+
+/**
+ * Which files at a component's `dest` belong to it, for every scan, write and removal there.
+ * A folder: every file under it, or, with `filters`, the files that one of the filters selects
+ * (files outside are never read, written or removed). A file: `dest` itself, which snapshots list
+ * under its own name (the last segment of `dest`).
+ */
+export type ComponentShape = { kind: 'folder'; filters?: FileFilter[] } | { kind: 'file' };
+
 /** One entry of forge.lock.yaml. Key order here is the order written. */
 export interface LockEntry {
   name: string;
@@ -62,7 +86,19 @@ export interface LockEntry {
   /** Full ref name (refs/tags/v1.2.3, refs/heads/main); absent for commit pins. */
   ref?: string;
   commit: Oid;
+  /**
+   * Git tree id of the component's files at `commit`: of `path`'s folder, or, with include/exclude,
+   * of exactly the selected files. For a single-file component (`blob` set) it is the id of a
+   * tree holding only that file under the name of `dest`: the lockfile does not write it (it
+   * writes `blob` and `mode`), the reader computes it, so the engine compares trees for both kinds.
+   */
   tree: TreeId;
+  /** A single-file component: the git blob id of the file at `commit`, and its mode. */
+  blob?: Oid;
+  mode?: FileMode;
+  /** The patterns from forge.yaml the tree was selected with; a change moves the component like a new range. */
+  include?: string[];
+  exclude?: string[];
   /** ISO-8601 UTC, second precision; kept unchanged while the commit is unchanged. */
   resolvedAt: string;
   /** Local names of locked components this one needs. */

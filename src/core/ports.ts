@@ -2,7 +2,7 @@
 // implement them; tests implement them with in-memory fakes. Nothing here
 // imports a library or node:fs.
 
-import type { ComponentSpec, ConflictRecord, FileEntry, FileMode, LockEntry, Lockfile, Manifest, Oid, Snapshot, TreeId } from './model.js';
+import type { ComponentKind, ComponentShape, ComponentSpec, ConflictRecord, FileEntry, FileFilter, FileMode, LockEntry, Lockfile, Manifest, Oid, Snapshot, TreeId } from './model.js';
 
 // --- git -------------------------------------------------------------------------
 
@@ -76,6 +76,19 @@ export interface PushInput {
   expect?: Oid | null;
 }
 
+/** How readSnapshot reads a component: which files of a folder, and the name a single file gets. */
+export interface SnapshotOptions {
+  /** A folder keeps only the files one of these filters selects; its `tree` is then the id of exactly those. */
+  filters?: readonly FileFilter[];
+  /** A file is listed under this name (its name here, the last segment of its dest); default: its own name. */
+  fileName?: string;
+}
+
+/** A component upstream: a folder's (selected) files, or a single file as a one-entry snapshot. */
+export interface UpstreamSnapshot extends Snapshot {
+  kind: ComponentKind;
+}
+
 /** Upstream repositories, through the per-user object cache. `url` is always a full http(s) URL. */
 export interface GitPort {
   /** Lists refs without fetching objects (the ls-remote of git). */
@@ -84,8 +97,12 @@ export interface GitPort {
   ensureCommits(url: string, wants: Want[], options?: { deep?: boolean }): Promise<{ fetched: boolean }>;
   /** True if the commit and its tree are already in the cache (no network). */
   hasCommit(url: string, commit: Oid): Promise<boolean>;
-  /** Every file under `path` at `commit`, flattened; throws E_COMPONENT_NOT_FOUND if `path` is not a folder there. */
-  readSnapshot(url: string, commit: Oid, path: string): Promise<Snapshot>;
+  /**
+   * What `path` is at `commit`: every file under a folder, flattened (those `options.filters`
+   * select), or the file at `path` (listed as `options.fileName`, its tree that of a tree holding
+   * just it). E_COMPONENT_NOT_FOUND, naming the path and the commit, when it is neither.
+   */
+  readSnapshot(url: string, commit: Oid, path: string, options?: SnapshotOptions): Promise<UpstreamSnapshot>;
   readBlob(url: string, oid: Oid): Promise<Uint8Array>;
   /** Many blobs at once (faster where the adapter can batch); every oid must be in the cache. */
   readBlobs?(url: string, oids: readonly Oid[]): Promise<Map<Oid, Uint8Array>>;
@@ -120,7 +137,11 @@ export type FileChange =
   | { action: 'write'; path: string; mode: FileMode; content: Uint8Array }
   | { action: 'delete'; path: string };
 
-/** A folder written whole (an install into an empty folder) from upstream folder `path`: the files it will hold, and what writes them. */
+/**
+ * A folder written whole (an install into an empty folder) from upstream folder `path`: the files it
+ * will hold, and what writes them. Only a component whose shape is a whole folder has one: a single
+ * file and a filtered folder are written by apply(), which never touches files outside the shape.
+ */
 export interface FolderSource {
   files: Snapshot;
   path: string;
@@ -130,26 +151,35 @@ export interface FolderSource {
   write(into: string, paths: readonly string[]): Promise<void>;
 }
 
-/** The folders of the consumer repository. Paths are relative to the repository root, POSIX separators. */
+/**
+ * The folders of the consumer repository. Paths are relative to the repository root, POSIX separators.
+ * Every call names the component's `shape` at `dest` (src/core/file-filter.ts `shapeOf`): the files
+ * of a folder, those its include/exclude select (no other file there is read, written or removed),
+ * or `dest` itself as a single file, known in snapshots and changes by its file name. install() and
+ * stage() take a FolderSource, which is always a whole folder.
+ */
 export interface WorktreePort {
-  /** Hashes a folder as git would (stat cache keeps unchanged files from being re-read). A missing folder is an empty snapshot. */
-  scan(dest: string): Promise<Snapshot>;
-  readFile(dest: string, file: string): Promise<Uint8Array | null>;
-  /** Applies changes under `dest`: never writes through a symlink, creates folders, removes folders left empty. */
-  apply(dest: string, changes: FileChange[]): Promise<void>;
-  /** Removes the folder and everything in it. */
-  removeFolder(dest: string): Promise<void>;
+  /** Hashes the component's files as git would (stat cache keeps unchanged files from being re-read). Nothing there is an empty snapshot. */
+  scan(dest: string, shape: ComponentShape): Promise<Snapshot>;
+  readFile(dest: string, file: string, shape: ComponentShape): Promise<Uint8Array | null>;
   /**
-   * Makes the absent or empty folder `dest` hold exactly `source.files`: written by the source into
-   * a staging folder, checked (every path, type and mode), then renamed into place.
+   * Applies changes to the component's files: never writes through a symlink, creates folders,
+   * removes folders left empty, refuses to replace a folder that holds files outside the shape.
+   */
+  apply(dest: string, changes: FileChange[], shape: ComponentShape): Promise<void>;
+  /** Removes the component's files (a whole folder: the folder and everything in it) and the folders they leave empty. */
+  removeFolder(dest: string, shape: ComponentShape): Promise<void>;
+  /**
+   * Makes the absent or empty folder `dest` hold exactly `source.files` (a whole folder): written by
+   * the source into a staging folder, checked (every path, type and mode), then renamed into place.
    */
   install?(dest: string, source: FolderSource): Promise<void>;
   /** Writes and checks, ahead of install(), the folders it will move into place: the sources of a group in one write. */
   stage?(folders: readonly { dest: string; source: FolderSource }[]): Promise<void>;
   /** Keeps what apply() learned about the files it wrote (their stat data), so the next scan reads none of them. Once, when an operation has written its folders. */
   flush?(): Promise<void>;
-  /** Consumer-repository commits (oldest first) that touched `dest` after `since` (ISO time), for --rebase. */
-  commitsTouching?(dest: string, sinceIso: string): Promise<{ oid: Oid; message: string; files: Map<string, { mode: FileMode; content: Uint8Array } | null>; parentFiles: Map<string, { mode: FileMode; content: Uint8Array } | null> }[]>;
+  /** Consumer-repository commits (oldest first) that touched the component's files at `dest` after `since` (ISO time), for --rebase. */
+  commitsTouching?(dest: string, sinceIso: string, shape: ComponentShape): Promise<{ oid: Oid; message: string; files: Map<string, { mode: FileMode; content: Uint8Array } | null>; parentFiles: Map<string, { mode: FileMode; content: Uint8Array } | null> }[]>;
 }
 
 // --- local files and state --------------------------------------------------------
@@ -240,6 +270,8 @@ export interface ConflictSet {
   at: string;
   /** Lock entry that becomes current once the conflicts are settled. */
   target: LockEntry | null;
+  /** The files at the component's dest the conflicted operation worked on, when not those of `target` (include/exclude changed). */
+  shape?: ComponentShape;
   records: ConflictRecord[];
   /** For a stopped --rebase: the step that stopped and the steps still to replay. */
   rebase?: {
@@ -315,8 +347,11 @@ export interface PendingOperation {
   at: string;
   /** What ran: pull, add, remove, undo, resolve, stash pop... */
   operation: string;
-  /** Each folder written, as tree ids (file lists in the TreeIndex, replaced contents backed up in the BlobStore). */
-  folders: { name: string; dest: string; before: TreeId; after: TreeId }[];
+  /**
+   * Each folder written, as tree ids (file lists in the TreeIndex, replaced contents backed up in the
+   * BlobStore), and the shape it was scanned and written with (absent: a whole folder).
+   */
+  folders: { name: string; dest: string; before: TreeId; after: TreeId; shape?: ComponentShape }[];
   /** The lock entries that change (null: absent), before and after. Empty when the lock does not change. */
   lock: { before: Record<string, LockEntry | null>; after: Record<string, LockEntry | null> };
   /** forge.yaml before and after, when it changes. */

@@ -98,10 +98,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   try {
     const base = `${server.url}/company`;
     narrate(
-      `Upstream repositories served on ${server.url} by git http-backend, with a GitHub-compatible API: company/crm-tools (salesforce-lookup 2.1.0, 2.1.3) and company/communication (email-composer 1.3.0, 1.3.2, 1.4.0)`,
+      `Upstream repositories served on ${server.url} by git http-backend, with a GitHub-compatible API: company/crm-tools (salesforce-lookup 2.1.0, 2.1.3) and company/communication (email-composer 1.3.0, 1.3.2, 1.4.0, and a prompt file)`,
     );
     await makeRepo(upstreams, 'company/communication', {
-      files: { 'components/email-composer/component.yaml': emailYaml('1.3.0'), 'components/email-composer/prompt.md': 'Write a short, friendly follow-up email.\n' },
+      files: {
+        'components/email-composer/component.yaml': emailYaml('1.3.0'),
+        'components/email-composer/prompt.md': 'Write a short, friendly follow-up email.\n',
+        'prompts/tone.md': 'Keep a warm, professional tone. Never promise delivery dates.\n',
+      },
       tag: 'email-composer@1.3.0',
       message: 'email-composer 1.3.0',
     });
@@ -121,6 +125,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await git(['init', '-q', '-b', 'main'], { cwd: workspace });
     await forge(['init']);
     await forge(['add', `${base}/crm-tools.git`, 'salesforce-lookup', '--version', '^2.1.0']);
+    narrate('A component can also be a single file: a shared prompt, followed on the main branch');
+    await forge(['add', `${base}/communication.git`, 'tone', '--path', 'prompts/tone.md', '--ref', 'main', '--dest', 'prompts/tone.md']);
     await forge(['graph']);
     await forge(['sync', 'status']);
 

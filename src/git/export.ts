@@ -13,17 +13,19 @@
 //   its type and mode) before moving it into place.
 // - Otherwise, or when git fails: each blob read by isomorphic-git and written one at a time, so
 //   at most one file's content is in memory.
-// - nativeReadSnapshot: `git ls-tree -r -t` of the folder, the same snapshot read.ts builds.
+// - nativeReadSnapshot: `git ls-tree -r -t` of the folder, the same snapshot read.ts builds
+//   (a single file, a filtered folder, the same error for a path that is neither).
 
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ForgeError } from '../errors.js';
-import type { FileEntry, Oid, Snapshot } from '../core/model.js';
+import type { FileEntry, Oid } from '../core/model.js';
+import { fileNameOf, fileSelector } from '../core/file-filter.js';
 import { compareByPath } from '../core/paths.js';
+import type { SnapshotOptions, UpstreamSnapshot } from '../core/ports.js';
 import type { CacheRepo } from './cache-repo.js';
-import { fileMode, readBlob, readSnapshot } from './read.js';
+import { fileMode, nothingAtPath, readBlob, readSnapshot } from './read.js';
 import { snapshotFromFiles } from './tree-hash.js';
 
 /** Unsets, for every path, each attribute that would make git change a file's bytes on checkout. */
@@ -133,33 +135,71 @@ function listingOf(repo: CacheRepo, commit: Oid) {
  * The snapshot of `path` at `commit` from `git ls-tree` (what read.ts builds with isomorphic-git,
  * without loading the pack into memory; one process per commit however many folders are read),
  * or null when native git cannot say (the caller reads it the other way, which also names a
- * missing commit).
+ * missing commit). The same answer as read.readSnapshot in every case: a file at `path` is a
+ * one-file snapshot (listed as `options.fileName`), a folder keeps the files `options.filters`
+ * select (never entering a folder they exclude whole), and a path that is neither is
+ * E_COMPONENT_NOT_FOUND, worded alike.
  */
-export async function nativeReadSnapshot(repo: CacheRepo, commit: Oid, path: string): Promise<Snapshot | null> {
+export async function nativeReadSnapshot(repo: CacheRepo, commit: Oid, path: string, options: SnapshotOptions = {}): Promise<UpstreamSnapshot | null> {
   const folder = path.replace(/^\/+|\/+$/g, '');
   if (folder === '') return null;
   const listing = await listingOf(repo, commit);
   if (listing === null) return null;
-  const top = listing.get(folder);
-  if (!top || top.type !== 'tree') {
-    throw new ForgeError('E_COMPONENT_NOT_FOUND', `Folder ${folder} does not exist in ${repo.repository} at ${commit.slice(0, 12)}.`, {
-      hint: 'Check `path` in forge.yaml, or leave it out to find the component by the name in its component.yaml.',
-      data: { repository: repo.repository, path: folder, commit },
-    });
+  // Down the path one segment at a time, as read.ts does: each must be a folder, but the last may be a file.
+  const segments = folder.split('/');
+  let top: { mode: string; type: string; oid: Oid } | undefined;
+  for (const [i, segment] of segments.entries()) {
+    const at = i === 0 ? segment : `${segments.slice(0, i).join('/')}/${segment}`;
+    top = listing.get(at);
+    if (top?.type === 'tree') continue;
+    if (top?.type === 'blob' && i === segments.length - 1) {
+      const mode = fileMode(top.mode);
+      if (mode === null) throw nothingAtPath(repo.repository, folder, commit, `a file of mode ${top.mode}`);
+      const files = [{ path: options.fileName ?? fileNameOf(folder), mode, oid: top.oid }];
+      return { kind: 'file', tree: snapshotFromFiles(files), files };
+    }
+    throw nothingAtPath(repo.repository, folder, commit, top?.type === 'commit' ? 'a submodule' : undefined);
   }
+  const select = options.filters && options.filters.length > 0 ? fileSelector(options.filters) : null;
+  // Whether a folder (relative to `folder`) is left out whole: it, or a folder above it, is excluded.
+  const skipped = new Map<string, boolean>();
+  const skips = (rel: string): boolean => {
+    if (select === null || rel === '') return false;
+    let known = skipped.get(rel);
+    if (known === undefined) {
+      const slash = rel.lastIndexOf('/');
+      known = skips(slash < 0 ? '' : rel.slice(0, slash)) || select.skipsFolder(rel);
+      skipped.set(rel, known);
+    }
+    return known;
+  };
   let lossy = false;
   const files: FileEntry[] = [];
   const prefix = `${folder}/`;
   for (const [name, { mode, type, oid }] of listing) {
-    if (!name.startsWith(prefix) || type === 'tree') continue;
+    if (!name.startsWith(prefix)) continue;
+    const rel = name.slice(prefix.length);
+    if (type === 'tree') {
+      if (skips(rel)) lossy = true;
+      continue;
+    }
+    const slash = rel.lastIndexOf('/');
+    if (skips(slash < 0 ? '' : rel.slice(0, slash))) {
+      lossy = true;
+      continue;
+    }
     if (type !== 'blob') {
       lossy = true; // a submodule
       continue;
     }
+    if (select && !select.selects(rel)) {
+      lossy = true;
+      continue;
+    }
     const kept = fileMode(mode);
     if (kept !== mode) lossy = true;
-    files.push({ path: name.slice(prefix.length), mode: kept ?? '100644', oid });
+    files.push({ path: rel, mode: kept ?? '100644', oid });
   }
   files.sort(compareByPath);
-  return { tree: lossy ? snapshotFromFiles(files) : top.oid, files };
+  return { kind: 'folder', tree: lossy ? snapshotFromFiles(files) : top!.oid, files };
 }

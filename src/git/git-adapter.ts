@@ -58,9 +58,9 @@ export function createGitAdapter(options: GitAdapterOptions): GitPort {
     listRemoteRefs: async (url) => listRemoteRefs(ctx, repos.get(url)),
     ensureCommits: async (url, wants, ensureOptions = {}) => ensureCommits(ctx, await repoOf(url), wants, ensureOptions),
     hasCommit: async (url, commit) => hasCommitIn(await settled(url), commit),
-    readSnapshot: async (url, commit, path) => {
+    readSnapshot: async (url, commit, path, options) => {
       const repo = await settled(url);
-      return ((await useNative()) ? await nativeReadSnapshot(repo, commit, path) : null) ?? read.readSnapshot(repo, commit, path);
+      return ((await useNative()) ? await nativeReadSnapshot(repo, commit, path, options) : null) ?? read.readSnapshot(repo, commit, path, options);
     },
     readBlob: async (url, oid) => read.readBlob(await settled(url), oid),
     readBlobs: async (url, oids) => read.readBlobs(await settled(url), oids, useNative),

@@ -9,8 +9,9 @@
 import fs from 'node:fs';
 import * as git from 'isomorphic-git';
 import { ForgeError } from '../errors.js';
-import type { CommitInfo } from '../core/ports.js';
-import type { FileEntry, FileMode, Oid, Snapshot } from '../core/model.js';
+import type { CommitInfo, SnapshotOptions, UpstreamSnapshot } from '../core/ports.js';
+import type { FileEntry, FileMode, Oid } from '../core/model.js';
+import { fileNameOf, fileSelector, type FileSelector } from '../core/file-filter.js';
 import { compareByPath, comparePaths } from '../core/paths.js';
 import type { CacheRepo } from './cache-repo.js';
 import { isMissingObject } from './git-errors.js';
@@ -59,15 +60,21 @@ export async function readTreeIn(repo: CacheRepo, oid: Oid) {
   }
 }
 
-/** Every file under the tree, flattened; submodules skipped (reported through the return value). */
-async function flatten(repo: CacheRepo, tree: Oid, prefix: string, out: FileEntry[]): Promise<boolean> {
+/**
+ * Every file under the tree, flattened; submodules and files the selector leaves out skipped
+ * (reported through the return value: the tree id is then computed from what was kept).
+ */
+async function flatten(repo: CacheRepo, tree: Oid, prefix: string, out: FileEntry[], select: FileSelector | null): Promise<boolean> {
   const entries = await readTreeIn(repo, tree);
   let lossy = false;
   const subtrees: Promise<boolean>[] = [];
   for (const entry of entries) {
     const path = prefix === '' ? entry.path : `${prefix}/${entry.path}`;
     if (entry.type === 'tree') {
-      subtrees.push(flatten(repo, entry.oid, path, out));
+      if (select?.skipsFolder(path)) lossy = true;
+      else subtrees.push(flatten(repo, entry.oid, path, out, select));
+    } else if (entry.type === 'blob' && select && !select.selects(path)) {
+      lossy = true;
     } else if (entry.type === 'blob') {
       const mode = fileMode(entry.mode);
       if (mode === null) lossy = true;
@@ -81,30 +88,44 @@ async function flatten(repo: CacheRepo, tree: Oid, prefix: string, out: FileEntr
   return lossy;
 }
 
-export async function readSnapshot(repo: CacheRepo, commit: Oid, path: string): Promise<Snapshot> {
+/** The error for a path that is neither a file nor a folder at a commit (shared with the test fakes' wording). */
+export function nothingAtPath(repository: string, path: string, commit: Oid, what?: string): ForgeError {
+  const at = `${repository} at ${commit.slice(0, 12)}`;
+  const message = what ? `${path} in ${at} is ${what}, neither a file nor a folder forge can copy.` : `Nothing is at ${path} in ${at}: it is neither a file nor a folder there.`;
+  return new ForgeError('E_COMPONENT_NOT_FOUND', message, {
+    hint: 'Check `path` in forge.yaml (or --path): a file or folder upstream, relative to the repository root.',
+    data: { repository, path, commit },
+  });
+}
+
+export async function readSnapshot(repo: CacheRepo, commit: Oid, path: string, options: SnapshotOptions = {}): Promise<UpstreamSnapshot> {
   const { commit: parsed } = await readCommitIn(repo, commit);
   const folder = path.replace(/^\/+|\/+$/g, '');
   let tree = parsed.tree;
   if (folder !== '') {
-    let current: Oid | null = parsed.tree;
-    for (const segment of folder.split('/')) {
-      const entries = await readTreeIn(repo, current!);
-      const entry = entries.find((e) => e.path === segment);
-      current = entry && entry.type === 'tree' ? entry.oid : null;
-      if (current === null) break;
-    }
-    if (current === null) {
-      throw new ForgeError('E_COMPONENT_NOT_FOUND', `Folder ${folder} does not exist in ${repo.repository} at ${commit.slice(0, 12)}.`, {
-        hint: 'Check `path` in forge.yaml, or leave it out to find the component by the name in its component.yaml.',
-        data: { repository: repo.repository, path: folder, commit },
-      });
+    let current: Oid = parsed.tree;
+    const segments = folder.split('/');
+    for (const [i, segment] of segments.entries()) {
+      const entry = (await readTreeIn(repo, current)).find((e) => e.path === segment);
+      if (entry?.type === 'tree') {
+        current = entry.oid;
+        continue;
+      }
+      if (entry?.type === 'blob' && i === segments.length - 1) {
+        const mode = fileMode(entry.mode);
+        if (mode === null) throw nothingAtPath(repo.repository, folder, commit, `a file of mode ${entry.mode}`);
+        const files = [{ path: options.fileName ?? fileNameOf(folder), mode, oid: entry.oid }];
+        return { kind: 'file', tree: snapshotFromFiles(files), files };
+      }
+      throw nothingAtPath(repo.repository, folder, commit, entry?.type === 'commit' ? 'a submodule' : undefined);
     }
     tree = current;
   }
   const files: FileEntry[] = [];
-  const lossy = await flatten(repo, tree, '', files);
+  const select = options.filters && options.filters.length > 0 ? fileSelector(options.filters) : null;
+  const lossy = await flatten(repo, tree, '', files, select);
   files.sort(compareByPath);
-  return { tree: lossy ? snapshotFromFiles(files) : tree, files };
+  return { kind: 'folder', tree: lossy ? snapshotFromFiles(files) : tree, files };
 }
 
 export async function readBlob(repo: CacheRepo, oid: Oid): Promise<Uint8Array> {

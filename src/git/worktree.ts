@@ -15,11 +15,12 @@
 
 import { randomBytes } from 'node:crypto';
 import fs, { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync } from 'node:fs';
-import { lstat, mkdir, open, readFile, readlink, rename, rm, rmdir, symlink, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, readlink, rename, rm, rmdir, symlink, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ForgeError } from '../errors.js';
 import type { FolderSource, WorktreePort } from '../core/ports.js';
-import { EMPTY_TREE, type FileEntry, type FileMode, type Oid, type Snapshot } from '../core/model.js';
+import { EMPTY_TREE, type ComponentShape, type FileEntry, type FileMode, type Oid, type Snapshot } from '../core/model.js';
+import { fileNameOf, fileSelector, SINGLE_FILE, WHOLE_FOLDER, type FileSelector } from '../core/file-filter.js';
 import { blobOid, snapshotFromFiles } from './tree-hash.js';
 import { createStatCache, entryOf, gitModeOf, oidOf, unchanged } from './stat-cache.js';
 import { compareByPath } from '../core/paths.js';
@@ -51,8 +52,16 @@ export interface TouchingCommit {
   parentFiles: Map<string, FileState>;
 }
 
-export type Worktree = Required<WorktreePort> & {
-  commitsTouching(dest: string, sinceIso: string): Promise<TouchingCommit[]>;
+/** The port, with the shape optional (a whole folder) for callers that only ever see folders (tests, benchmarks). */
+export type Worktree = {
+  scan(dest: string, shape?: ComponentShape): Promise<Snapshot>;
+  readFile(dest: string, file: string, shape?: ComponentShape): Promise<Uint8Array | null>;
+  apply(dest: string, changes: Parameters<WorktreePort['apply']>[1], shape?: ComponentShape): Promise<void>;
+  removeFolder(dest: string, shape?: ComponentShape): Promise<void>;
+  commitsTouching(dest: string, sinceIso: string, shape?: ComponentShape): Promise<TouchingCommit[]>;
+  install(dest: string, source: FolderSource): Promise<void>;
+  stage(folders: readonly { dest: string; source: FolderSource }[]): Promise<void>;
+  flush(): Promise<void>;
   /** Counters since creation, for tests and benchmarks. */
   stats(): WorktreeStats;
 };
@@ -176,11 +185,23 @@ export function createWorktree(options: WorktreeOptions): Worktree {
   const folderKey = (destAbs: string) => relative(root, destAbs).split(sep).join('/');
 
   /**
+   * The stat cache's key of a component's files at `destAbs`: a whole folder is keyed by its path;
+   * a single file, and a filtered folder (per list of patterns), each have their own entry set
+   * after a NUL (never in a path), so that the tree id recorded with one shape's files is never
+   * taken for another's (a filtered folder's tree is that of the selected files only).
+   */
+  function cacheKey(destAbs: string, shape: ComponentShape): string {
+    const key = folderKey(destAbs);
+    if (shape.kind === 'file') return `${key}\0file`;
+    return shape.filters && shape.filters.length > 0 ? `${key}\0filter ${JSON.stringify(shape.filters)}` : key;
+  }
+
+  /**
    * What apply() wrote goes into the stat cache, as git's checkout fills its index: the stat data
    * of each file once in place, and the id of the content written. Saved by flush().
    */
-  function recordApplied(destAbs: string, changes: Parameters<WorktreePort['apply']>[1]): void {
-    const key = folderKey(destAbs);
+  function recordApplied(destAbs: string, changes: Parameters<WorktreePort['apply']>[1], shape: ComponentShape): void {
+    const key = cacheKey(destAbs, shape);
     const cache = statCache.folder(key);
     for (const change of changes) {
       if (change.action === 'delete') {
@@ -189,7 +210,7 @@ export function createWorktree(options: WorktreeOptions): Worktree {
         for (const path of cache.entries.keys()) if (path.startsWith(under)) cache.entries.delete(path);
         continue;
       }
-      const info = lstatSync(`${destAbs}/${change.path}`, { throwIfNoEntry: false });
+      const info = lstatSync(shape.kind === 'file' ? destAbs : `${destAbs}/${change.path}`, { throwIfNoEntry: false });
       if (info === undefined || !(info.isFile() || info.isSymbolicLink())) cache.entries.delete(change.path);
       else cache.entries.set(change.path, entryOf(change.path, info, blobOid(change.content)));
     }
@@ -199,18 +220,23 @@ export function createWorktree(options: WorktreeOptions): Worktree {
 
   // --- scan ------------------------------------------------------------------------
 
-  async function scan(dest: string): Promise<Snapshot> {
+  async function scan(dest: string, shape: ComponentShape = WHOLE_FOLDER): Promise<Snapshot> {
+    if (shape.kind === 'file') return scanFile(dest);
+    const select = shape.filters ? fileSelector(shape.filters) : null;
     const destAbs = inside(dest);
     const top = lstatSync(destAbs, { throwIfNoEntry: false });
     if (top === undefined) return { tree: EMPTY_TREE, files: [] };
     if (top.isSymbolicLink()) throw symlinkError(destAbs, dest);
     if (!top.isDirectory()) {
-      throw new ForgeError('E_NAME_CLASH', `${dest} is a file, not a component folder.`, { data: { path: dest } });
+      throw new ForgeError('E_NAME_CLASH', `${dest} is a file, but the component there is a folder.`, {
+        hint: `Move the file ${dest} out of the way, or give the component another dest in forge.yaml.`,
+        data: { path: dest, dest },
+      });
     }
     // A symlinked parent would make us hash someone else's folder.
     realFoldersSync(dirname(destAbs), dest);
 
-    const key = folderKey(destAbs);
+    const key = cacheKey(destAbs, shape);
     const cache = statCache.folder(key);
     const recorded = cache.entries.size;
     let changed = false;
@@ -227,11 +253,13 @@ export function createWorktree(options: WorktreeOptions): Worktree {
       for (const { entry } of keyed) {
         const abs = `${folder}/${entry.name}`;
         const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+        // Files the component's include/exclude leave out are not the component's: never read.
         if (entry.isDirectory()) {
-          walk(abs, path);
+          if (!select?.skipsFolder(path)) walk(abs, path);
           continue;
         }
         if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+        if (select && !select.selects(path)) continue;
         const info = lstatSync(abs, { throwIfNoEntry: false });
         if (info === undefined || !(info.isFile() || info.isSymbolicLink())) continue; // gone or replaced meanwhile
         const known = cache.entries.get(path);
@@ -263,6 +291,68 @@ export function createWorktree(options: WorktreeOptions): Worktree {
       statCache.save(key);
     }
     return { tree: cache.tree, files };
+  }
+
+  /**
+   * A single-file component: `dest` itself, listed under its file name (a symlink is a file of
+   * mode 120000); its stat data kept under its own key, with the same racy-file rule as a folder's.
+   */
+  async function scanFile(dest: string): Promise<Snapshot> {
+    const abs = inside(dest);
+    if (!realFoldersSync(dirname(abs), dest)) return { tree: EMPTY_TREE, files: [] };
+    const info = lstatSync(abs, { throwIfNoEntry: false });
+    if (info === undefined) return { tree: EMPTY_TREE, files: [] };
+    if (info.isDirectory()) throw folderAtFile(dest);
+    if (!info.isSymbolicLink() && !info.isFile()) return { tree: EMPTY_TREE, files: [] };
+    const name = fileNameOf(dest);
+    const key = cacheKey(abs, SINGLE_FILE);
+    const cache = statCache.folder(key);
+    const known = cache.entries.get(name);
+    let oid: Oid;
+    if (unchanged(known, info, cache.writtenAtMs)) {
+      counters.cached++;
+      oid = oidOf(known);
+    } else {
+      counters.hashed++;
+      oid = blobOid(info.isSymbolicLink() ? readlinkSync(abs, { encoding: 'buffer' }) : readFileSync(abs));
+      cache.entries = new Map([[name, entryOf(name, info, oid)]]);
+      cache.tree = null;
+    }
+    const files: FileEntry[] = [{ path: name, mode: gitModeOf(info.mode), oid }];
+    if (cache.tree === null || cache.entries.size !== 1) {
+      cache.tree = snapshotFromFiles(files);
+      statCache.save(key);
+    }
+    return { tree: cache.tree, files };
+  }
+
+  function folderAtFile(dest: string): ForgeError {
+    return new ForgeError('E_NAME_CLASH', `${dest} is a folder, but the component there is a single file.`, {
+      hint: `Move the folder ${dest} out of the way, or give the component another dest (the file's path here) in forge.yaml.`,
+      data: { path: dest, dest },
+    });
+  }
+
+  /**
+   * A filtered component may only replace or remove a folder that holds nothing but its own files:
+   * the others are not backed up (they are not the component's), so they must not go.
+   */
+  async function onlySelected(folderAbs: string, destAbs: string, dest: string, select: FileSelector | null): Promise<void> {
+    if (select === null) return;
+    const walk = async (abs: string): Promise<void> => {
+      for (const entry of await readdir(abs, { withFileTypes: true })) {
+        const child = join(abs, entry.name);
+        if (entry.isDirectory()) await walk(child);
+        else if (!select.selects(relative(destAbs, child).split(sep).join('/'))) {
+          const shown = relative(root, folderAbs).split(sep).join('/');
+          throw new ForgeError('E_NAME_CLASH', `${shown} is a folder that holds files outside the include/exclude of component ${dest}, where the component needs a file.`, {
+            hint: `Move ${shown} out of the way and run the command again.`,
+            data: { path: shown, dest },
+          });
+        }
+      }
+    };
+    await walk(folderAbs);
   }
 
   // --- apply -----------------------------------------------------------------------
@@ -304,7 +394,9 @@ export function createWorktree(options: WorktreeOptions): Worktree {
     }
   }
 
-  async function apply(dest: string, changes: Parameters<WorktreePort['apply']>[1]): Promise<void> {
+  async function apply(dest: string, changes: Parameters<WorktreePort['apply']>[1], shape: ComponentShape = WHOLE_FOLDER): Promise<void> {
+    if (shape.kind === 'file') return applyFile(dest, changes);
+    const select = shape.filters ? fileSelector(shape.filters) : null;
     const destAbs = inside(dest);
     const checked = new Set<string>();
     const targets = changes.map((change) => ({ change, target: fileInside(destAbs, dest, change.path) }));
@@ -317,8 +409,10 @@ export function createWorktree(options: WorktreeOptions): Worktree {
         if (!(await realFolders(dirname(target), dest, false, checked))) continue;
         const info = await lstat(target).catch(() => null);
         if (info === null) continue;
-        if (info.isDirectory()) await rm(target, { recursive: true, force: true });
-        else await unlink(target);
+        if (info.isDirectory()) {
+          await onlySelected(target, destAbs, dest, select);
+          await rm(target, { recursive: true, force: true });
+        } else await unlink(target);
         await removeEmptyFolders(dirname(target), destAbs);
       }
     }
@@ -326,10 +420,13 @@ export function createWorktree(options: WorktreeOptions): Worktree {
     // after the other, the 2,400 files of 24 components took 5.7 s of a 20 s cold pull.
     const writes = targets.filter(({ change }) => change.action === 'write');
     for (const folder of new Set(writes.map(({ target }) => dirname(target)))) await realFolders(folder, dest, true, checked);
+    if (select) {
+      for (const { target } of writes) if ((await lstat(target).catch(() => null))?.isDirectory()) await onlySelected(target, destAbs, dest, select);
+    }
     await inPool(writes, HASH_CONCURRENCY, async ({ change, target }) => {
       if (change.action === 'write') await writeOne(target, change.mode, change.content);
     });
-    recordApplied(destAbs, changes);
+    recordApplied(destAbs, changes, shape);
   }
 
   // --- install ---------------------------------------------------------------------
@@ -498,7 +595,50 @@ export function createWorktree(options: WorktreeOptions): Worktree {
     statCache.touch(key);
   }
 
-  async function removeFolder(dest: string): Promise<void> {
+  /** Writes or deletes a single-file component: `dest` itself. A folder there is refused, never replaced. */
+  async function applyFile(dest: string, changes: Parameters<WorktreePort['apply']>[1]): Promise<void> {
+    const abs = inside(dest);
+    const name = fileNameOf(dest);
+    for (const change of changes) {
+      if (change.path !== name) {
+        throw new ForgeError('E_PATH_ESCAPES', `File path ${JSON.stringify(change.path)} is not ${dest}, the single file of this component.`, { data: { path: change.path, dest } });
+      }
+    }
+    const last = changes[changes.length - 1];
+    if (!last) return;
+    const info = await lstat(abs).catch((error: unknown) => {
+      if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return null;
+      throw error;
+    });
+    if (info?.isDirectory()) throw folderAtFile(dest);
+    if (last.action === 'delete') {
+      if (info === null || !(await realFolders(dirname(abs), dest, false, new Set()))) return;
+      await unlink(abs);
+      statCache.drop(cacheKey(abs, SINGLE_FILE));
+      await removeEmptyFolders(dirname(abs), root);
+      return;
+    }
+    await realFolders(dirname(abs), dest, true, new Set());
+    await writeOne(abs, last.mode, last.content);
+    recordApplied(abs, [last], SINGLE_FILE);
+  }
+
+  async function removeFolder(dest: string, shape: ComponentShape = WHOLE_FOLDER): Promise<void> {
+    if (shape.kind === 'file') return applyFile(dest, [{ action: 'delete', path: fileNameOf(dest) }]);
+    if (shape.filters) {
+      // Only the component's files go; the folder stays if anything else is in it.
+      const mine = await scan(dest, shape);
+      const destAbs = inside(dest);
+      for (const file of mine.files) {
+        const target = fileInside(destAbs, dest, file.path);
+        await unlink(target).catch((error: unknown) => {
+          if (errnoCode(error) !== 'ENOENT') throw error;
+        });
+        await removeEmptyFolders(dirname(target), root);
+      }
+      statCache.drop(cacheKey(destAbs, shape));
+      return;
+    }
     const destAbs = inside(dest);
     if (destAbs === root) {
       throw new ForgeError('E_PATH_ESCAPES', 'Refusing to remove the repository root.', { data: { path: dest } });
@@ -513,9 +653,12 @@ export function createWorktree(options: WorktreeOptions): Worktree {
     await removeEmptyFolders(dirname(destAbs), root);
   }
 
-  async function readFileAt(dest: string, file: string): Promise<Uint8Array | null> {
+  async function readFileAt(dest: string, file: string, shape: ComponentShape = WHOLE_FOLDER): Promise<Uint8Array | null> {
     const destAbs = inside(dest);
-    const target = fileInside(destAbs, dest, file);
+    if (shape.kind === 'file' && file !== fileNameOf(dest)) {
+      throw new ForgeError('E_PATH_ESCAPES', `File path ${JSON.stringify(file)} is not ${dest}, the single file of this component.`, { data: { path: file, dest } });
+    }
+    const target = shape.kind === 'file' ? destAbs : fileInside(destAbs, dest, file);
     const info = await lstat(target).catch(() => null);
     if (info === null) return null;
     if (info.isSymbolicLink()) return new Uint8Array(await readlink(target, { encoding: 'buffer' }));
@@ -525,10 +668,24 @@ export function createWorktree(options: WorktreeOptions): Worktree {
 
   // --- consumer repository history ---------------------------------------------------
 
-  async function filesAt(treeOid: Oid | null, dest: string): Promise<Map<string, { mode: FileMode; content: Uint8Array }>> {
+  async function filesAt(treeOid: Oid | null, dest: string, shape: ComponentShape): Promise<Map<string, { mode: FileMode; content: Uint8Array }>> {
     const git = await loadGit();
     const out = new Map<string, { mode: FileMode; content: Uint8Array }>();
     if (treeOid === null) return out;
+    const modeOf = (mode: string): FileMode => (mode === '100755' || mode === '120000' ? mode : '100644');
+    if (shape.kind === 'file') {
+      // A single file: the entry at dest in its parent folder, listed under its name.
+      const parent = await subtree(treeOid, dirname(dest) === '.' ? '' : dirname(dest));
+      if (parent === null) return out;
+      const { tree } = await git.readTree({ fs, dir: root, oid: parent, cache: gitCache });
+      const entry = tree.find((e) => e.path === fileNameOf(dest));
+      if (entry?.type === 'blob') {
+        const { blob } = await git.readBlob({ fs, dir: root, oid: entry.oid, cache: gitCache });
+        out.set(entry.path, { mode: modeOf(entry.mode), content: blob });
+      }
+      return out;
+    }
+    const select = shape.filters ? fileSelector(shape.filters) : null;
     const sub = await subtree(treeOid, dest);
     if (sub === null) return out;
     const walk = async (oid: Oid, prefix: string): Promise<void> => {
@@ -536,10 +693,9 @@ export function createWorktree(options: WorktreeOptions): Worktree {
       for (const entry of tree) {
         const path = prefix === '' ? entry.path : `${prefix}/${entry.path}`;
         if (entry.type === 'tree') await walk(entry.oid, path);
-        else if (entry.type === 'blob') {
-          const mode: FileMode = entry.mode === '100755' || entry.mode === '120000' ? entry.mode : '100644';
+        else if (entry.type === 'blob' && (select === null || select.selects(path))) {
           const { blob } = await git.readBlob({ fs, dir: root, oid: entry.oid, cache: gitCache });
-          out.set(path, { mode, content: blob });
+          out.set(path, { mode: modeOf(entry.mode), content: blob });
         }
       }
     };
@@ -559,7 +715,7 @@ export function createWorktree(options: WorktreeOptions): Worktree {
     return current;
   }
 
-  async function commitsTouching(dest: string, sinceIso: string): Promise<TouchingCommit[]> {
+  async function commitsTouching(dest: string, sinceIso: string, shape: ComponentShape = WHOLE_FOLDER): Promise<TouchingCommit[]> {
     const git = await loadGit();
     inside(dest);
     const since = Date.parse(sinceIso);
@@ -586,9 +742,17 @@ export function createWorktree(options: WorktreeOptions): Worktree {
       const parentTree = step.parent ? (await git.readCommit({ fs, dir: root, oid: step.parent, cache: gitCache })).commit.tree : null;
       const after = await subtree(step.tree, folder);
       const before = parentTree ? await subtree(parentTree, folder) : null;
-      if (after === before) continue;
-      const files: Map<string, FileState> = await filesAt(step.tree, folder);
-      const parentFiles: Map<string, FileState> = await filesAt(parentTree, folder);
+      if (after === before && shape.kind === 'folder') continue;
+      const files: Map<string, FileState> = await filesAt(step.tree, folder, shape);
+      const parentFiles: Map<string, FileState> = await filesAt(parentTree, folder, shape);
+      // Only commits that changed the component's own files are steps.
+      if (shape.kind === 'file' || shape.filters) {
+        const same = files.size === parentFiles.size && [...files].every(([p, f]) => {
+          const g = parentFiles.get(p);
+          return f === null ? g === null : g !== undefined && g !== null && g.mode === f.mode && Buffer.from(g.content).equals(Buffer.from(f.content));
+        });
+        if (same) continue;
+      }
       for (const path of files.keys()) if (!parentFiles.has(path)) parentFiles.set(path, null);
       for (const path of parentFiles.keys()) if (!files.has(path)) files.set(path, null);
       result.push({ oid: step.oid, message: step.message, files, parentFiles });

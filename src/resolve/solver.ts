@@ -75,7 +75,7 @@ export interface SolveSuccess {
   order: string[];
 }
 
-export type SolveFailureCode = 'E_VERSION_CONFLICT' | 'E_NO_MATCHING_VERSION' | 'E_DEPENDENCY_CYCLE' | 'E_DEPENDENCY_MISSING';
+export type SolveFailureCode = 'E_VERSION_CONFLICT' | 'E_NO_MATCHING_VERSION' | 'E_DEPENDENCY_CYCLE' | 'E_DEPENDENCY_MISSING' | 'E_COMPONENT_NOT_FOUND';
 
 export interface SolveFailure {
   ok: false;
@@ -465,6 +465,11 @@ export async function solve(roots: readonly Requirement[], provider: Provider, o
       declared = await dependenciesOf(candidate);
     } catch (error) {
       if (!isForgeError(error) || !MISSING_CODES.has(error.code)) throw error;
+      if (error.data.itself === true) {
+        // The component's own path is not there at this candidate (the provider says so with `itself`).
+        const chain = [`${labelOf(key)} ${candidateText(candidate)}: ${error.message.replace(/\.$/, '')}`];
+        return fail(failWith(assignedFacts([key]), explanation('dependency', 'E_COMPONENT_NOT_FOUND', chain, reqsOn.get(key) ?? [])));
+      }
       const chain = [`${labelOf(key)} ${candidateText(candidate)} needs a component that cannot be found: ${error.message.replace(/\.$/, '')}`];
       return fail(failWith(assignedFacts([key]), explanation('dependency', 'E_DEPENDENCY_MISSING', chain, [{ key, label: labelOf(key), constraint: { kind: 'commit', commit: candidate.commit }, requiredBy: { key, label: labelOf(key), version: candidate.version } }])));
     }

@@ -8,8 +8,10 @@ import { isDeepStrictEqual } from 'node:util';
 import semver from 'semver';
 import { Document, isMap, isSeq, visit, type LineCounter, type YAMLMap } from 'yaml';
 import { ForgeError } from '../errors.js';
-import type { LockEntry, Lockfile } from '../core/model.js';
+import type { FileMode, LockEntry, Lockfile } from '../core/model.js';
+import { fileNameOf, patternProblem } from '../core/file-filter.js';
 import { unsafePathReason } from '../core/paths.js';
+import { snapshotFromFiles } from '../git/tree-hash.js';
 import type { LockStore } from '../core/ports.js';
 import { writeFileAtomic } from './atomic.js';
 import { asJson, createParsedCache, type ParsedCache } from './parsed-cache.js';
@@ -26,11 +28,15 @@ export const LOCK_ENTRY_KEYS = [
   'repository',
   'path',
   'dest',
+  'include',
+  'exclude',
   'constraint',
   'version',
   'ref',
   'commit',
   'tree',
+  'blob',
+  'mode',
   'resolvedAt',
   'dependencies',
   'requiredBy',
@@ -210,11 +216,37 @@ function validateEntry(
     const reason = badOidReason(commit, 'commit');
     if (reason) fail('commit', reason);
   }
-  const tree = text('tree', true);
+  // A folder records its tree; a single file its blob and mode instead.
+  const blob = text('blob', false);
+  const tree = text('tree', blob === undefined);
   if (tree !== undefined) {
     const reason = badOidReason(tree, 'tree');
     if (reason) fail('tree', reason);
+    if (blob !== undefined) fail('blob', "cannot be given with 'tree': a component is a folder (tree) or a single file (blob and mode)");
   }
+  if (blob !== undefined) {
+    const reason = badOidReason(blob, 'blob');
+    if (reason) fail('blob', reason);
+  }
+  const mode = text('mode', blob !== undefined);
+  if (mode !== undefined && blob === undefined) fail('mode', "belongs to a single-file component; it is only given with 'blob'");
+  if (mode !== undefined && !FILE_MODES.includes(mode)) fail('mode', `'${mode}' is not a file mode git records (100644, 100755 or 120000)`);
+  const patterns = (field: 'include' | 'exclude'): string[] | undefined => {
+    const v = value[field];
+    if (v === undefined || v === null) return undefined;
+    if (!Array.isArray(v) || v.length === 0 || v.some((item) => typeof item !== 'string')) {
+      fail(field, 'must be a non-empty list of patterns, e.g. ["src/**"]');
+      return undefined;
+    }
+    for (const item of v as string[]) {
+      const reason = patternProblem(item);
+      if (reason) fail(field, `has the pattern ${JSON.stringify(item)}, which ${reason}`);
+    }
+    if (blob !== undefined) fail(field, "cannot be given for a single-file component ('blob')");
+    return [...(v as string[])];
+  };
+  const include = patterns('include');
+  const exclude = patterns('exclude');
   const resolvedAt = text('resolvedAt', true);
   if (resolvedAt !== undefined && (!ISO_UTC.test(resolvedAt) || Number.isNaN(Date.parse(resolvedAt)))) {
     fail('resolvedAt', `'${resolvedAt}' must be an ISO-8601 UTC time such as 2024-01-15T10:30:00Z`);
@@ -229,16 +261,29 @@ function validateEntry(
     repository: repository!,
     path: path!,
     dest: dest!,
+    ...(include === undefined ? {} : { include }),
+    ...(exclude === undefined ? {} : { exclude }),
     ...(constraint === undefined ? {} : { constraint }),
     ...(version === undefined ? {} : { version }),
     ...(ref === undefined ? {} : { ref }),
     commit: commit!.toLowerCase(),
-    tree: tree!.toLowerCase(),
+    tree: blob === undefined ? tree!.toLowerCase() : singleFileTree(dest!, mode as FileMode, blob.toLowerCase()),
+    ...(blob === undefined ? {} : { blob: blob.toLowerCase(), mode: mode as FileMode }),
     resolvedAt: resolvedAt!,
     dependencies: dependencies ?? [],
     ...(requiredBy === undefined ? {} : { requiredBy }),
   };
   return entry;
+}
+
+const FILE_MODES: readonly string[] = ['100644', '100755', '120000'];
+
+/**
+ * The `tree` the engine compares for a single-file component: the id of a tree holding just that
+ * file under the name it has here, which is what a scan of it hashes to.
+ */
+export function singleFileTree(dest: string, mode: FileMode, blob: string): string {
+  return snapshotFromFiles([{ path: fileNameOf(dest), mode, oid: blob }]);
 }
 
 /** Plain data from the document, every scalar as the text written (no numbers, dates or booleans). */
@@ -295,7 +340,11 @@ export function serializeLockfile(lock: Lockfile): string {
     for (const key of LOCK_ENTRY_KEYS) {
       const value = entry[key];
       if (value === undefined) continue;
-      out[key] = Array.isArray(value) ? [...new Set(value)].sort(byCodePoint) : value;
+      // A single file writes its blob and mode; its tree is computed back when read.
+      if (key === 'tree' && entry.blob !== undefined) continue;
+      // Patterns keep their order (a later '!pattern' overrides an earlier one); name lists are sets.
+      if (key === 'include' || key === 'exclude') out[key] = [...(value as string[])];
+      else out[key] = Array.isArray(value) ? [...new Set(value)].sort(byCodePoint) : value;
     }
     if (out.dependencies === undefined) out.dependencies = [];
     components[name] = out;

@@ -3,9 +3,10 @@
 
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isMap, isScalar, YAMLMap, type Document, type Pair } from 'yaml';
+import { isMap, isScalar, isSeq, YAMLMap, type Document, type Pair } from 'yaml';
 import { ForgeError, type ErrorCode } from '../errors.js';
 import type { ComponentSpec, Manifest, Selector } from '../core/model.js';
+import { patternProblem } from '../core/file-filter.js';
 import { foldersOverlap, normalizePath, unsafePathReason } from '../core/paths.js';
 import { nearestName } from '../core/names.js';
 import type { ManifestStore } from '../core/ports.js';
@@ -18,7 +19,9 @@ import { findPair, keyText, lineOf, pairLine, parseYaml, readScalar } from './ya
 export const MANIFEST_FILE = 'forge.yaml';
 
 const TOP_LEVEL_KEYS = ['components'];
-const COMPONENT_FIELDS = ['repository', 'path', 'dest', 'version', 'ref', 'commit'];
+const COMPONENT_FIELDS = ['repository', 'path', 'dest', 'version', 'ref', 'commit', 'include', 'exclude'];
+/** Fields that hold a list of gitignore-style patterns (a single pattern may be written without the list). */
+const PATTERN_FIELDS = ['include', 'exclude'] as const;
 const SELECTOR_FIELDS = ['version', 'ref', 'commit'] as const;
 const SELECTOR_HINT = "add one of: version: '^1.0.0' (a semver range; '*' for the newest release), ref: main (follow a branch), or commit: <40-hex sha> (pin)";
 const FIX_HINT = 'Fix forge.yaml and run the command again.';
@@ -128,6 +131,7 @@ function validateComponent(
   }
 
   const values = new Map<string, { text: string; line: number }>();
+  const patterns = new Map<string, { list: string[]; line: number }>();
   const before = problems.length;
   for (const field of body.items) {
     const key = keyText(field);
@@ -141,8 +145,13 @@ function validateComponent(
       problem(key, `is not a known field${guess ? `; did you mean '${guess}'?` : ''} Known fields: ${COMPONENT_FIELDS.join(', ')}`, at);
       continue;
     }
-    if (values.has(key)) {
-      problem(key, `is given twice (first at line ${values.get(key)!.line}); keep one`, at);
+    if (values.has(key) || patterns.has(key)) {
+      problem(key, `is given twice (first at line ${(values.get(key) ?? patterns.get(key))!.line}); keep one`, at);
+      continue;
+    }
+    if ((PATTERN_FIELDS as readonly string[]).includes(key)) {
+      const list = readPatterns(key, field.value, at, lines, (message, line) => problem(key, message, line));
+      if (list) patterns.set(key, { list, line: at });
       continue;
     }
     const read = readScalar(field.value);
@@ -204,14 +213,65 @@ function validateComponent(
   if (problems.length > before || !repository || !selector) return null;
   const path = values.get('path');
   const dest = values.get('dest');
+  const include = patterns.get('include');
+  const exclude = patterns.get('exclude');
   return {
     name,
     repository: repository.text,
     path: path ? normalizePath(path.text) : undefined,
     dest: dest ? normalizePath(dest.text) : undefined,
     selector,
+    ...(include ? { include: include.list } : {}),
+    ...(exclude ? { exclude: exclude.list } : {}),
     line,
   };
+}
+
+/** A list of patterns (or one pattern written on its own), each checked, with the line of the one at fault. */
+function readPatterns(
+  key: string,
+  node: unknown,
+  line: number,
+  lines: ReturnType<typeof parseYaml>['parsed']['lines'],
+  problem: (message: string, line: number) => void,
+): string[] | null {
+  const example = key === 'include' ? `["**/*.yaml", "src/**"]` : `["**/*.test.ts"]`;
+  const items: { text: string; line: number }[] = [];
+  if (isSeq(node)) {
+    for (const item of node.items) {
+      const read = readScalar(item);
+      const at = lineOf(lines, item) || line;
+      if (read.kind !== 'text') {
+        problem(`must be a list of patterns (text), e.g. ${key}: ${example}`, at);
+        return null;
+      }
+      items.push({ text: read.text, line: at });
+    }
+  } else {
+    const read = readScalar(node);
+    if (read.kind === 'not-scalar') {
+      problem(`must be a list of patterns, e.g. ${key}: ${example}`, line);
+      return null;
+    }
+    if (read.kind !== 'text') {
+      problem(`is empty; give a list of patterns such as ${example}, or remove the line`, line);
+      return null;
+    }
+    items.push({ text: read.text, line });
+  }
+  if (items.length === 0) {
+    problem(`is an empty list; give patterns such as ${example}, or remove the line`, line);
+    return null;
+  }
+  let ok = true;
+  for (const item of items) {
+    const reason = patternProblem(item.text);
+    if (reason) {
+      problem(`has the pattern ${JSON.stringify(item.text)}, which ${reason}`, item.line);
+      ok = false;
+    }
+  }
+  return ok ? items.map((i) => i.text) : null;
 }
 
 function topProblem(line: number, message: string): FileProblem {
@@ -271,7 +331,7 @@ export function createManifestStore(root: string, parsed: ParsedCache<Manifest> 
 
   /** The text of an edited document; refuses one that would not read back valid, so an edit never leaves a broken forge.yaml. */
   function render(doc: Document.Parsed): string {
-    const text = doc.toString({ lineWidth: 0 });
+    const text = doc.toString({ lineWidth: 0, flowCollectionPadding: false });
     parseManifest(text, MANIFEST_FILE);
     return text;
   }
@@ -289,6 +349,9 @@ export function createManifestStore(root: string, parsed: ParsedCache<Manifest> 
         const existing = findPair(body, key);
         if (value === undefined) {
           if (existing) body.items.splice(body.items.indexOf(existing), 1);
+        } else if (Array.isArray(value)) {
+          if (existing) existing.value = patternList(doc, value);
+          else body.add(doc.createPair(key, patternList(doc, value)));
         } else if (existing && isScalar(existing.value)) {
           // Change the scalar in place so a trailing comment on the line stays.
           existing.value.value = value;
@@ -300,11 +363,13 @@ export function createManifestStore(root: string, parsed: ParsedCache<Manifest> 
           body.add(doc.createPair(key, value));
         }
       }
-    } else if (pair) {
-      pair.value = doc.createNode(wanted);
     } else {
-      components.flow = false;
-      components.add(doc.createPair(spec.name, wanted));
+      const node = doc.createNode(Object.fromEntries(Object.entries(wanted).map(([k, v]) => [k, Array.isArray(v) ? patternList(doc, v) : v])));
+      if (pair) pair.value = node;
+      else {
+        components.flow = false;
+        components.add(doc.createPair(spec.name, node));
+      }
     }
     return render(doc);
   }
@@ -402,14 +467,24 @@ export function createManifestStore(root: string, parsed: ParsedCache<Manifest> 
 }
 
 /** The fields written for a spec, in the order the contract shows them. */
-function specFields(spec: Omit<ComponentSpec, 'line'>): Record<string, string> {
-  const fields: Record<string, string> = { repository: spec.repository };
+function specFields(spec: Omit<ComponentSpec, 'line'>): Record<string, string | string[]> {
+  const fields: Record<string, string | string[]> = { repository: spec.repository };
   if (spec.path !== undefined) fields.path = spec.path;
   if (spec.selector.kind === 'version') fields.version = spec.selector.range;
   else if (spec.selector.kind === 'ref') fields.ref = spec.selector.ref;
   else fields.commit = spec.selector.commit.toLowerCase();
   if (spec.dest !== undefined) fields.dest = spec.dest;
+  if (spec.include !== undefined) fields.include = [...spec.include];
+  if (spec.exclude !== undefined) fields.exclude = [...spec.exclude];
   return fields;
+}
+
+/** A list of patterns as the contract writes it: one line, `["**\/*.yaml", "src/**"]`. */
+function patternList(doc: Document.Parsed, patterns: readonly string[]) {
+  const node = doc.createNode([...patterns]);
+  node.flow = true;
+  for (const item of node.items) if (isScalar(item)) item.type = 'QUOTE_DOUBLE';
+  return node;
 }
 
 /** Checks a spec coming from flags (forge add) before it touches the file; throws the specific code. */
@@ -426,6 +501,15 @@ function checkSpec(spec: Omit<ComponentSpec, 'line'>): void {
     const value = spec[key];
     const reason = value === undefined ? null : unsafePathReason(value);
     if (reason) fail('E_PATH_ESCAPES', key, `'${value}' ${reason}`);
+  }
+  for (const key of PATTERN_FIELDS) {
+    const list = spec[key];
+    if (list === undefined) continue;
+    if (list.length === 0) fail('E_USAGE', key, 'is an empty list of patterns');
+    for (const pattern of list) {
+      const reason = patternProblem(pattern);
+      if (reason) fail('E_USAGE', key, `pattern ${JSON.stringify(pattern)} ${reason}`);
+    }
   }
   const selector = spec.selector;
   if (selector.kind === 'version') {

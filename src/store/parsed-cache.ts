@@ -15,7 +15,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-const VERSION = 1;
+// 2: forge.yaml and the lock gained include/exclude and blob/mode (a parse by an older forge lacks them).
+const VERSION = 2;
 
 export interface Parsed<T> {
   value: T;

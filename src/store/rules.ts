@@ -42,7 +42,7 @@ export function badRefReason(ref: string): string | null {
   return null;
 }
 
-export function badOidReason(oid: string, what: 'commit' | 'tree'): string | null {
+export function badOidReason(oid: string, what: 'commit' | 'tree' | 'blob'): string | null {
   if (!FULL_OID.test(oid)) return `must be the full 40-hex ${what} id, got '${oid}'`;
   return null;
 }

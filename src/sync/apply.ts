@@ -7,6 +7,7 @@ import type { LockEntry, Lockfile } from '../core/model.js';
 import type { ConflictSet, HistoryEntry, StateChange } from '../core/ports.js';
 import type { ComponentPlan, PullPlan } from './pull-plan.js';
 import { commitTransaction, keepBlobs, newId, prepareFolder, type PreparedFolder } from './transaction.js';
+import { sameShape, shapeOf } from '../core/file-filter.js';
 
 export interface ApplyResult {
   plan: PullPlan;
@@ -53,11 +54,12 @@ export async function applyPlan(ctx: EngineContext, plan: PullPlan, options: App
       name: c.name,
       dest: c.dest,
       current: c.local,
+      shape: c.shape,
       changes: c.action === 'remove' ? (options.keepFiles ? [] : 'remove') : c.changes,
       ...(c.source ? { source: c.source } : {}),
       backupAll: c.action === 'stash',
       // These reach the upstream tree exactly: its file list is known, nothing to hash again.
-      ...(c.target && REACHES_TARGET.has(c.action) ? { result: c.target } : {}),
+      ...(c.target && REACHES_TARGET.has(c.action) ? { result: { tree: c.target.tree, files: c.target.files } } : {}),
     });
     prepared.push({ plan: c, folder });
   }
@@ -83,6 +85,8 @@ export async function applyPlan(ctx: EngineContext, plan: PullPlan, options: App
     if (c.conflicts.length > 0) {
       const stop = options.rebaseStops?.get(c.name);
       const set: ConflictSet = { component: c.name, operation: stop ? 'rebase' : 'merge', at, target: c.to, records: c.conflicts };
+      // A pull that changed include/exclude left conflicts on files of both sets: resolve works on both.
+      if (!c.to || !sameShape(c.shape, shapeOf(c.to))) set.shape = c.shape;
       if (stop) set.rebase = stop;
       state.push({ kind: 'conflicts', component: c.name, set });
     }

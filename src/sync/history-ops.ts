@@ -11,6 +11,8 @@ import { mergeSnapshots, readLocalFile } from './pull-plan.js';
 import { ensure } from './resolution.js';
 import { repositoryUrl } from '../core/repository.js';
 import { diffSnapshots } from './snapshot.js';
+import { sameShape, shapeOf, unionShapes } from '../core/file-filter.js';
+import type { ComponentShape } from '../core/model.js';
 import { commitTransaction, filesAfter, filesOf, keepBlobs, newId, prepareFolder, type PreparedFolder } from './transaction.js';
 
 export interface StashListing {
@@ -52,7 +54,9 @@ export async function popStash(ctx: EngineContext, component: string): Promise<S
   if (!entry) throw new ForgeError('E_NOT_LOCKED', `'${component}' is not in forge.lock.yaml any more.`, { hint: 'Add it again, then pop the stash.' });
   const base = await filesOf(ctx, stash.base.tree, `the tree the stash of ${component} was made on`);
   const stashed = await filesOf(ctx, stash.tree, `the stash of ${component}`);
-  const local = await ctx.worktree.scan(entry.dest);
+  // The stash holds the files of the entry it was made on; the folder now, those of the current one.
+  const shape = unionShapes(shapeOf(entry), shapeOf(stash.base));
+  const local = await ctx.worktree.scan(entry.dest, shape);
   const git = ctx.git();
   const url = repositoryUrl(stash.base.repository);
   const baseFromCache = async (e: FileEntry) => {
@@ -66,7 +70,7 @@ export async function popStash(ctx: EngineContext, component: string): Promise<S
     upstream: local,
     readBase: baseFromCache,
     readLocal: (e) => ctx.blobs.get(e.oid),
-    readUpstream: (e) => readLocalFile(ctx, entry.dest, e.path),
+    readUpstream: (e) => readLocalFile(ctx, entry.dest, e.path, shape),
   });
   // mergeSnapshots gives changes relative to its local side (the stash): turn them into changes to the folder.
   const target = filesAfter(stashed, result.changes);
@@ -75,17 +79,17 @@ export async function popStash(ctx: EngineContext, component: string): Promise<S
   const fileChanges: FileChange[] = [];
   for (const d of diffSnapshots(local, target)) {
     if (d.after === null) fileChanges.push({ action: 'delete', path: d.path });
-    else fileChanges.push({ action: 'write', path: d.path, mode: d.after.mode, content: content.get(d.path) ?? (await ctx.blobs.get(d.after.oid).catch(() => readLocalFile(ctx, entry.dest, d.path))) });
+    else fileChanges.push({ action: 'write', path: d.path, mode: d.after.mode, content: content.get(d.path) ?? (await ctx.blobs.get(d.after.oid).catch(() => readLocalFile(ctx, entry.dest, d.path, shape))) });
   }
   await keepBlobs(ctx, result.blobs);
-  const folder = await prepareFolder(ctx, { name: component, dest: entry.dest, current: local, changes: fileChanges });
+  const folder = await prepareFolder(ctx, { name: component, dest: entry.dest, current: local, shape, changes: fileChanges });
   const at = ctx.clock.now().toISOString();
   const dropped = result.conflicts.length === 0;
   const operation = newId(ctx, 'stash-pop');
   const state: StateChange[] = [
     dropped
       ? { kind: 'drop-stash', id: stash.id }
-      : { kind: 'conflicts', component, set: { component, operation: 'stash-pop', at, target: entry, records: result.conflicts } },
+      : { kind: 'conflicts', component, set: { component, operation: 'stash-pop', at, target: entry, records: result.conflicts, ...(sameShape(shape, shapeOf(entry)) ? {} : { shape }) } },
     {
       kind: 'history',
       entry: {
@@ -153,7 +157,9 @@ export async function stepBack(ctx: EngineContext, history: readonly HistoryEntr
     const current = lock.components[e.component] ?? null;
     const dest = current?.dest ?? e.after.lock?.dest ?? e.before.lock?.dest;
     if (!dest) throw new ForgeError('E_NOT_LOCKED', `'${e.component}' has no folder to restore.`);
-    const now = await ctx.worktree.scan(dest);
+    // The files of every lock entry involved: a step between two sets of include/exclude covers both.
+    const shape = [current, e.after.lock, e.before.lock, target(e).lock].reduce<ComponentShape | null>((acc, lock) => (lock ? (acc ? unionShapes(acc, shapeOf(lock)) : shapeOf(lock)) : acc), null)!;
+    const now = await ctx.worktree.scan(dest, shape);
     if (now.tree !== e.after.tree && !conflicts.has(e.component)) {
       const changed = diffSnapshots(await filesOf(ctx, e.after.tree, `${e.component}'s folder after the ${e.op}`), now).map((c) => c.path);
       throw new ForgeError(
@@ -175,7 +181,7 @@ export async function stepBack(ctx: EngineContext, history: readonly HistoryEntr
       if (h && h.oid === f.oid && h.mode === f.mode) continue;
       changes.push({ action: 'write', path: f.path, mode: f.mode, content: await backedUp(ctx, dest, f) });
     }
-    folders.push(await prepareFolder(ctx, { name: e.component, dest, current: now, changes }));
+    folders.push(await prepareFolder(ctx, { name: e.component, dest, current: now, shape, changes }));
     state.push({ kind: 'undone', id: e.id });
     const before = conflicts.get(e.component);
     if (e.conflictsBefore) state.push({ kind: 'conflicts', component: e.component, set: e.conflictsBefore });

@@ -10,6 +10,7 @@ import { normalizePath, unsafePathReason } from '../core/paths.js';
 import { planPull, planRemoval, type ComponentPlan, type PullPlan } from './pull-plan.js';
 import { RemoteView, locateByName } from './resolution.js';
 import { repositoryUrl } from '../core/repository.js';
+import { describeFilter, filterOf, patternProblem } from '../core/file-filter.js';
 
 export interface AddOptions {
   repository: string;
@@ -20,6 +21,9 @@ export interface AddOptions {
   path?: string;
   dest?: string;
   name?: string;
+  /** gitignore-style patterns relative to the path: only the files they select are installed. */
+  include?: string[];
+  exclude?: string[];
   dryRun?: boolean;
 }
 
@@ -38,7 +42,13 @@ export async function addComponent(ctx: EngineContext, options: AddOptions): Pro
   for (const [flag, value] of [['--path', options.path], ['--dest', options.dest]] as const) {
     if (value === undefined) continue;
     const reason = unsafePathReason(value);
-    if (reason) throw new ForgeError('E_PATH_ESCAPES', `${flag} '${value}' ${reason}.`, { hint: 'Give a folder inside the repository.' });
+    if (reason) throw new ForgeError('E_PATH_ESCAPES', `${flag} '${value}' ${reason}.`, { hint: 'Give a folder or file inside the repository.' });
+  }
+  for (const [flag, list] of [['--include', options.include], ['--exclude', options.exclude]] as const) {
+    for (const pattern of list ?? []) {
+      const reason = patternProblem(pattern);
+      if (reason) throw new ForgeError('E_USAGE', `${flag} ${JSON.stringify(pattern)} ${reason}.`, { hint: 'Give gitignore-style patterns relative to the component, such as "src/**" or "*.test.ts".' });
+    }
   }
   let selector: Selector;
   if (options.commit !== undefined) {
@@ -61,7 +71,15 @@ export async function addComponent(ctx: EngineContext, options: AddOptions): Pro
   let path = options.path !== undefined ? normalizePath(options.path) : undefined;
   if (path === undefined) path = await locateByName(ctx, new RemoteView(ctx), options.repository, options.component, selector, null);
   const dest = options.dest !== undefined ? normalizePath(options.dest) : undefined;
-  const spec: Omit<ComponentSpec, 'line'> = { name, repository: options.repository, path, dest, selector };
+  const spec: Omit<ComponentSpec, 'line'> = {
+    name,
+    repository: options.repository,
+    path,
+    dest,
+    selector,
+    ...(options.include?.length ? { include: options.include } : {}),
+    ...(options.exclude?.length ? { exclude: options.exclude } : {}),
+  };
   if (!options.version && !options.ref && !options.commit) {
     // No range given: follow the newest version's major, as `npm install x` writes ^x.y.z.
     const view = new RemoteView(ctx);
@@ -73,8 +91,14 @@ export async function addComponent(ctx: EngineContext, options: AddOptions): Pro
   const plan = await planPull(ctx, { names: [name], strategy: null, manifest: nextManifest, unlock: new Set([name]), allowDowngrade: true });
   const mine = plan.components.find((c) => c.name === name);
   if (mine?.action === 'blocked') {
-    throw new ForgeError('E_LOCAL_CHANGES', `The folder '${mine.dest}' already has files that forge did not install.`, {
-      hint: 'Choose another --dest, or move those files away first.',
+    const file = mine.shape.kind === 'file';
+    throw new ForgeError('E_LOCAL_CHANGES', file ? `'${mine.dest}' already exists and forge did not install it.` : `The folder '${mine.dest}' already has files that forge did not install.`, {
+      hint: file ? 'Choose another --dest, or move that file away first.' : 'Choose another --dest, or move those files away first.',
+    });
+  }
+  if (mine?.target && mine.target.files.length === 0 && filterOf(spec)) {
+    throw new ForgeError('E_USAGE', `The include/exclude patterns of '${name}' (${describeFilter(filterOf(spec))}) select no file of ${path} in ${options.repository}.`, {
+      hint: 'Check the patterns: they are relative to the path, as in a .gitignore there.',
     });
   }
   if (options.dryRun) return { plan, written: false, conflicted: [], blocked: [], spec };

@@ -8,8 +8,9 @@ import { ForgeError } from '../errors.js';
 import { isBinaryContent, mergeFile, type FileSide } from '../merge/index.js';
 import { parseComponentManifest } from '../resolve/index.js';
 import type { EngineContext } from './engine-context.js';
-import { EMPTY_TREE, type ConflictRecord, type FileEntry, type LockEntry, type Lockfile, type Manifest, type Oid, type Snapshot } from '../core/model.js';
-import type { FileChange, FolderSource } from '../core/ports.js';
+import { EMPTY_TREE, type ComponentShape, type ConflictRecord, type FileEntry, type LockEntry, type Lockfile, type Manifest, type Oid, type Snapshot } from '../core/model.js';
+import type { FileChange, FolderSource, UpstreamSnapshot } from '../core/ports.js';
+import { describeFilter, filterOf, sameFilter, shapeOf, snapshotOptionsOf, unionShapes } from '../core/file-filter.js';
 import { RemoteView, checkTarget, ensure, lockMatchesSpec, resolveGraph, type ResolvedComponent, type ResolveOptions } from './resolution.js';
 import { repositoryId, repositoryUrl } from '../core/repository.js';
 import { byPath, changesToReach, diffSnapshots, type PathChange } from './snapshot.js';
@@ -48,8 +49,13 @@ export interface ComponentPlan {
   conflicts: ConflictRecord[];
   /** The contents the conflict records name, by blob id (kept in the blob store when the plan is applied). */
   conflictBlobs: Map<Oid, Uint8Array>;
-  /** The folder before (for backups and undo). */
+  /** The folder before (for backups and undo), scanned with `shape`. */
   local: Snapshot;
+  /**
+   * Which files at `dest` the pull reads and writes: the component's before and after (a folder whose
+   * include/exclude changed covers both sets, so files leaving the set are compared like any other).
+   */
+  shape: ComponentShape;
   /** Upstream tree at the target. */
   target: Snapshot | null;
   /** Stash: the local files set aside. */
@@ -212,7 +218,7 @@ export async function planPull(ctx: EngineContext, options: PullOptions): Promis
 
 /** Whether the resolution takes a component somewhere else than its lock entry. */
 function moved(old: LockEntry | undefined | null, c: ResolvedComponent): boolean {
-  return !old || old.commit !== c.commit || old.path !== c.path || old.dest !== c.dest;
+  return !old || old.commit !== c.commit || old.path !== c.path || old.dest !== c.dest || !sameFilter(filterOf(old), filterOf(c));
 }
 
 /** Which components the pull works on: those named, forge.yaml changed, or forced to move, and their dependencies; null for all. */
@@ -234,11 +240,18 @@ async function dirtyMovers(ctx: EngineContext, lock: Lockfile, resolution: { com
   for (const c of resolution.components) {
     if (selected && !selected.has(c.name)) continue;
     const old = lock.components[c.name];
-    if (!moved(old, c)) continue;
-    const local = await ctx.worktree.scan(c.dest);
-    if (old ? local.tree !== old.tree : local.files.length > 0) out.add(c.name);
+    // A new component's files are looked at once its kind (file or folder) is known upstream: planComponent.
+    if (!old || !moved(old, c)) continue;
+    const local = await ctx.worktree.scan(c.dest, movingShape(old, c));
+    if (local.tree !== old.tree) out.add(c.name);
   }
   return out;
+}
+
+/** The files a locked component's pull looks at: its own, and those its new include/exclude select (a folder). */
+function movingShape(old: LockEntry, c: ResolvedComponent): ComponentShape {
+  const before = shapeOf(old);
+  return before.kind === 'file' ? before : unionShapes(before, shapeOf(c));
 }
 
 /**
@@ -261,7 +274,9 @@ function guardDowngrades(manifest: Manifest, lock: Lockfile, resolution: { compo
 
 /** A component left as it is because its local changes (or foreign files in its folder) block the pull. */
 async function planBlocked(ctx: EngineContext, c: ResolvedComponent, old: LockEntry | null, note?: string): Promise<ComponentPlan> {
-  const local = await ctx.worktree.scan(c.dest);
+  // A new component waiting for others: its kind upstream is not read, and nothing here is touched.
+  const shape = old ? movingShape(old, c) : shapeOf(c);
+  const local = old ? await ctx.worktree.scan(c.dest, shape) : { tree: EMPTY_TREE, files: [] };
   const base = old ? await ctx.trees.get(old.tree) : null;
   const localChanges = old && local.tree === old.tree ? [] : base ? diffSnapshots(base, local) : diffSnapshots([], local);
   return {
@@ -276,8 +291,9 @@ async function planBlocked(ctx: EngineContext, c: ResolvedComponent, old: LockEn
     conflicts: [],
     conflictBlobs: new Map(),
     local,
+    shape,
     target: null,
-    ...(note ? { note } : !old && local.files.length ? { note: `the folder ${c.dest} already has files forge did not install` } : {}),
+    ...(note ? { note } : {}),
   };
 }
 
@@ -299,7 +315,8 @@ export function isoSeconds(date: Date): string {
 }
 
 export async function planRemoval(ctx: EngineContext, entry: LockEntry, note: string): Promise<ComponentPlan> {
-  const local = await ctx.worktree.scan(entry.dest);
+  const shape = shapeOf(entry);
+  const local = await ctx.worktree.scan(entry.dest, shape);
   // Without the locked file list (a fresh clone), a folder that differs counts as changed throughout.
   const base = local.tree === entry.tree ? null : await ctx.trees.get(entry.tree);
   const localChanges = local.tree === entry.tree ? [] : base ? diffSnapshots(base, local) : diffSnapshots([], local);
@@ -315,6 +332,7 @@ export async function planRemoval(ctx: EngineContext, entry: LockEntry, note: st
     conflicts: [],
     conflictBlobs: new Map(),
     local,
+    shape,
     target: null,
     note,
   };
@@ -329,46 +347,70 @@ async function planComponent(
   now: string,
 ): Promise<ComponentPlan> {
   const git = ctx.git();
-  const entryFor = (tree: string, resolvedAt: string): LockEntry => ({
+  /** The lock entry at `c`'s commit: the tree of its files, and for a single file its blob and mode. */
+  const entryFor = (found: { tree: string; file?: { oid: Oid; mode: FileEntry['mode'] } }, resolvedAt: string): LockEntry => ({
     name: c.name,
     repository: c.repository,
     path: c.path,
     dest: c.dest,
+    ...(c.include !== undefined ? { include: c.include } : {}),
+    ...(c.exclude !== undefined ? { exclude: c.exclude } : {}),
     ...(c.constraint !== undefined ? { constraint: c.constraint } : {}),
     ...(c.version !== undefined ? { version: c.version } : {}),
     ...(c.ref !== undefined ? { ref: c.ref } : {}),
     commit: c.commit,
-    tree,
+    tree: found.tree,
+    ...(found.file ? { blob: found.file.oid, mode: found.file.mode } : {}),
     resolvedAt,
     dependencies: c.dependencies,
     ...(c.requiredBy.length > 0 && !c.direct ? { requiredBy: c.requiredBy } : {}),
   });
-  if (old !== null && old.commit === c.commit && old.path === c.path && old.dest === c.dest) {
+  const unmoved = (shape: ComponentShape): ComponentPlan => ({
+    name: c.name,
+    dest: c.dest,
+    action: 'no-op',
+    from: old,
+    to: old,
+    localChanges: [],
+    changes: [],
+    merged: [],
+    conflicts: [],
+    conflictBlobs: new Map(),
+    local: { tree: old?.tree ?? EMPTY_TREE, files: [] },
+    shape,
+    target: null,
+  });
+  if (old !== null && !moved(old, c)) {
     // Upstream has not moved: nothing to scan, read or fetch (incremental sync); the lock
     // entry only takes fresh graph facts (dependencies, requiredBy, constraint).
-    return {
-      name: c.name,
-      dest: c.dest,
-      action: 'no-op',
-      from: old,
-      to: entryFor(old.tree, old.resolvedAt),
-      localChanges: [],
-      changes: [],
-      merged: [],
-      conflicts: [],
-      conflictBlobs: new Map(),
-      local: { tree: old.tree, files: [] },
-      target: null,
-    };
+    return { ...unmoved(shapeOf(old)), to: entryFor({ tree: old.tree, ...(old.blob !== undefined ? { file: { oid: old.blob, mode: old.mode! } } : {}) }, old.resolvedAt) };
   }
-  if (!selected) {
-    // Not asked for: keep the lock entry as it was, and read nothing.
-    return { name: c.name, dest: c.dest, action: 'no-op', from: old, to: old, localChanges: [], changes: [], merged: [], conflicts: [], conflictBlobs: new Map(), local: { tree: old?.tree ?? EMPTY_TREE, files: [] }, target: null };
+  // Not asked for: keep the lock entry as it was, and read nothing.
+  if (!selected) return unmoved(old ? shapeOf(old) : shapeOf(c));
+  if (old && old.dest !== c.dest) {
+    throw new ForgeError('E_USAGE', `Component '${c.name}' moved from '${old.dest}' to '${c.dest}' in forge.yaml.`, {
+      hint: `Move the folder yourself (git mv ${old.dest} ${c.dest}) and update the lock with 'forge remove ${c.name} --keep-files' then 'forge add', or restore the old dest.`,
+    });
   }
-  const target: Snapshot = await git.readSnapshot(c.url, c.commit, c.path);
+  // What `path` is upstream (a folder or a single file) decides how its dest here is read.
+  const target: UpstreamSnapshot = await git.readSnapshot(c.url, c.commit, c.path, snapshotOptionsOf(c));
+  if (target.kind === 'file' && filterOf(c)) {
+    throw new ForgeError('E_MANIFEST_INVALID', `${c.path} is a single file in ${c.repository} at ${c.commit.slice(0, 12)}, but forge.yaml gives '${c.name}' include/exclude patterns (${describeFilter(filterOf(c))}), which choose files of a folder.`, {
+      hint: `Remove include and exclude from '${c.name}' in forge.yaml, or point path at the folder.`,
+      data: { component: c.name, path: c.path },
+    });
+  }
+  const shape: ComponentShape = target.kind === 'file' ? { kind: 'file' } : shapeOf(c);
+  if (old && shapeOf(old).kind !== shape.kind) {
+    // A file that became a folder upstream (or the reverse) cannot be followed into the same dest.
+    const was = shapeOf(old).kind === 'file' ? 'a single file' : 'a folder';
+    const now = shape.kind === 'file' ? 'a single file' : 'a folder';
+    return { ...unmoved(shapeOf(old)), action: 'blocked', note: `${c.path} was ${was} at ${old.commit.slice(0, 12)} and is ${now} at ${c.commit.slice(0, 12)}; forge remove it and add it again to follow it` };
+  }
   checkUpstreamNames(c, target);
-  const to = entryFor(target.tree, now);
-  const local = await ctx.worktree.scan(c.dest);
+  const to = entryFor({ tree: target.tree, ...(target.kind === 'file' ? { file: target.files[0]! } : {}) }, now);
+  const scanShape = old ? movingShape(old, c) : shape;
+  const local = await ctx.worktree.scan(c.dest, scanShape);
   const base: Snapshot | null = old ? await lockedSnapshot(ctx, old) : null;
   const localChanges = base ? (local.tree === base.tree ? [] : diffSnapshots(base, local)) : local.files.length ? diffSnapshots([], local) : [];
   const plan: ComponentPlan = {
@@ -383,26 +425,24 @@ async function planComponent(
     conflicts: [],
     conflictBlobs: new Map(),
     local,
+    shape: scanShape,
     target,
   };
-
-  if (old && old.dest !== c.dest) {
-    throw new ForgeError('E_USAGE', `Component '${c.name}' moved from '${old.dest}' to '${c.dest}' in forge.yaml.`, {
-      hint: `Move the folder yourself (git mv ${old.dest} ${c.dest}) and update the lock with 'forge remove ${c.name} --keep-files' then 'forge add', or restore the old dest.`,
-    });
-  }
 
   const blocked = localChanges.length > 0 && (strategy === null || (!old && local.files.length > 0 && strategy !== 'overwrite'));
   if (blocked) {
     // Nothing moves for it: the lock keeps what it had.
     plan.action = 'blocked';
     plan.to = old;
-    if (!old) plan.note = `the folder ${c.dest} already has files forge did not install`;
+    if (!old) plan.note = shape.kind === 'file' ? `${c.dest} already exists and forge did not install it` : `the folder ${c.dest} already has files forge did not install`;
     return plan;
   }
   // Into an empty folder, the upstream folder is written whole, straight from the git cache:
   // thousands of files never pass through memory (a cold pull of 24,000 files held them all).
-  if (localChanges.length === 0 && local.files.length === 0 && target.files.length > 0 && git.exportFolders && ctx.worktree.install) {
+  // Only a whole folder: a single file is one write, and a filtered folder's dest may hold files
+  // outside its patterns, which a folder moved into place would replace; apply() writes those.
+  const wholeFolder = (s: ComponentShape) => s.kind === 'folder' && s.filters === undefined;
+  if (localChanges.length === 0 && local.files.length === 0 && target.files.length > 0 && wholeFolder(shape) && wholeFolder(scanShape) && git.exportFolders && ctx.worktree.install) {
     plan.action = old ? 'fast-forward' : 'install';
     plan.source = {
       files: target,
@@ -443,7 +483,7 @@ async function planComponent(
         local,
         upstream: target,
         readBase: (e) => git.readBlob(c.url, e.oid),
-        readLocal: (e) => readLocalFile(ctx, c.dest, e.path),
+        readLocal: (e) => readLocalFile(ctx, c.dest, e.path, scanShape),
         readUpstream: readTarget,
       });
       plan.changes = merged.changes;
@@ -477,7 +517,7 @@ export async function lockedSnapshot(ctx: EngineContext, entry: LockEntry): Prom
   const known = await ctx.trees.get(entry.tree);
   if (known) return known;
   await ensure(ctx, entry.repository, [{ commit: entry.commit, ...(entry.ref ? { ref: entry.ref } : {}) }]);
-  const snapshot = await ctx.git().readSnapshot(repositoryUrl(entry.repository), entry.commit, entry.path);
+  const { kind: _kind, ...snapshot } = await ctx.git().readSnapshot(repositoryUrl(entry.repository), entry.commit, entry.path, snapshotOptionsOf(entry));
   await ctx.trees.put(snapshot);
   return snapshot;
 }

@@ -14,13 +14,15 @@ import { ForgeError, isForgeError } from '../errors.js';
 import { fullName, type GitHubPort, type GitHubRepository, type PullRequestInfo, type RepoName } from '../core/github.js';
 import { EMPTY_TREE, type LockEntry, type Oid } from '../core/model.js';
 import type { ForkRecord, GitIdentity, PullRequestRecord, TreeChange } from '../core/ports.js';
+import { shapeOf } from '../core/file-filter.js';
 import { isValidBranchName } from '../core/names.js';
 import { baseName, repositoryUrl } from '../core/repository.js';
 import { structuredChanges } from '../merge/index.js';
 import type { EngineContext } from './engine-context.js';
 import { lockedSnapshot, readLocalFile } from './pull-plan.js';
 import { ensure } from './resolution.js';
-import { diffSnapshots, type ChangeKind, type PathChange } from './snapshot.js';
+import { diffSnapshots, type ChangeKind } from './snapshot.js';
+import { upstreamChanges } from './upstream-changes.js';
 import { newId, recordState } from './transaction.js';
 
 export interface PushOptions {
@@ -93,7 +95,8 @@ export async function push(ctx: EngineContext, options: PushOptions): Promise<Pu
   if (options.branch !== undefined) checkBranchName(options.branch);
   if (options.title !== undefined && options.title.trim() === '') throw new ForgeError('E_USAGE', '--title is empty.');
 
-  const local = await ctx.worktree.scan(entry.dest);
+  // Only the component's own files: a single file, or the files its include/exclude select.
+  const local = await ctx.worktree.scan(entry.dest, shapeOf(entry));
   const result: PushResult = {
     component: entry.name,
     pushed: false,
@@ -146,7 +149,7 @@ export async function push(ctx: EngineContext, options: PushOptions): Promise<Pu
     return result;
   }
 
-  const [identity, changes] = await Promise.all([identityFor(ctx, now), treeChanges(ctx, entry, diff)]);
+  const [identity, changes] = await Promise.all([identityFor(ctx, now), upstreamChanges(ctx, entry, diff)]);
   const git = ctx.git();
   const made = await git.createCommit(url, {
     parent: entry.commit,
@@ -227,22 +230,6 @@ export async function push(ctx: EngineContext, options: PushOptions): Promise<Pu
     },
   ]);
   return result;
-}
-
-/** The changes to the upstream tree: the component's files as they are here, at `path` upstream. Read several at a time. */
-async function treeChanges(ctx: EngineContext, entry: LockEntry, diff: PathChange[]): Promise<TreeChange[]> {
-  const changes: TreeChange[] = new Array(diff.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < diff.length) {
-      const i = next++;
-      const d = diff[i]!;
-      const path = `${entry.path}/${d.path}`;
-      changes[i] = d.after === null ? { action: 'delete', path } : { action: 'write', path, mode: d.after.mode, content: await readLocalFile(ctx, entry.dest, d.path) };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(16, diff.length) }, worker));
-  return changes;
 }
 
 interface TargetPlan {
@@ -442,7 +429,7 @@ async function generatedBody(ctx: EngineContext, entry: LockEntry, result: PushR
   const url = repositoryUrl(entry.repository);
   const git = ctx.git();
   const base = await lockedSnapshot(ctx, entry);
-  const local = await ctx.worktree.scan(entry.dest);
+  const local = await ctx.worktree.scan(entry.dest, shapeOf(entry));
   const against = entry.version ? `version ${entry.version} (commit ${entry.commit.slice(0, 7)})` : `commit ${entry.commit.slice(0, 7)}${entry.ref ? ` of ${entry.ref.replace(/^refs\/(heads|tags)\//, '')}` : ''}`;
   const lines = [`Local changes to \`${entry.path}\`, made against ${against}, sent with \`forge sync push\`.`, '', '**Files changed**', ''];
   for (const f of result.files) lines.push(`- \`${f.file}\` (${f.kind === 'mode' ? 'mode changed' : f.kind})`);
@@ -450,7 +437,7 @@ async function generatedBody(ctx: EngineContext, entry: LockEntry, result: PushR
   for (const change of diffSnapshots(base, local)) {
     if (!/\.(ya?ml|json)$/i.test(change.path) || !change.before || !change.after) continue;
     const before = new TextDecoder().decode(await git.readBlob(url, change.before.oid));
-    const after = new TextDecoder().decode(await readLocalFile(ctx, entry.dest, change.path));
+    const after = new TextDecoder().decode(await readLocalFile(ctx, entry.dest, change.path, shapeOf(entry)));
     let found;
     try {
       found = structuredChanges(change.path, before, after);

@@ -30,7 +30,7 @@ async function putFiles(ctx: EngineContext, files: FileMap): Promise<FileEntry[]
 /** The patches to replay for one component, oldest first; blobs stored in the BlobStore. */
 async function rebaseSteps(ctx: EngineContext, c: ComponentPlan, since: string): Promise<RebaseStep[]> {
   const steps: RebaseStep[] = [];
-  const commits = ctx.worktree.commitsTouching ? await ctx.worktree.commitsTouching(c.dest, since) : [];
+  const commits = ctx.worktree.commitsTouching ? await ctx.worktree.commitsTouching(c.dest, since, c.shape) : [];
   let last: FileEntry[] | null = null;
   const locked = await lockedFiles(ctx, c.from!);
   for (const commit of commits) {
@@ -48,7 +48,7 @@ async function rebaseSteps(ctx: EngineContext, c: ComponentPlan, since: string):
   }
   // Uncommitted changes: from the last commit's files (or the locked tree) to the folder.
   // The scan's blob ids are the blob store's keys, so backing the folder up is all it takes.
-  await backupFiles(ctx, c.dest, c.local.files);
+  await backupFiles(ctx, c.dest, c.local.files, c.shape);
   const working = c.local.files;
   const from = last ?? locked;
   if (!sameFiles(from, working)) steps.push({ label: 'uncommitted changes', base: await ctx.trees.putFiles(from), local: await ctx.trees.putFiles(working) });

@@ -20,6 +20,7 @@ import type { ComponentSpec, LockEntry, Lockfile, Manifest, Selector } from '../
 import type { RemoteRefs } from '../core/ports.js';
 import { nearestName } from '../core/names.js';
 import { baseName, componentKey, repositoryId, repositoryUrl } from '../core/repository.js';
+import { filterOf, sameFilter } from '../core/file-filter.js';
 
 /** One component as the solver settled it. */
 export interface ResolvedComponent {
@@ -29,6 +30,9 @@ export interface ResolvedComponent {
   url: string;
   path: string;
   dest: string;
+  /** forge.yaml's include/exclude (a dependency has none). */
+  include?: string[];
+  exclude?: string[];
   direct: boolean;
   constraint?: string;
   version?: string;
@@ -50,6 +54,8 @@ interface KeyInfo {
   url: string;
   path: string;
   dest: string;
+  include?: string[];
+  exclude?: string[];
   /** Names tried for component-scoped tags (NAME@1.2.3), in order. */
   tagNames: string[];
 }
@@ -214,6 +220,7 @@ export function lockMatchesSpec(spec: ComponentSpec, entry: LockEntry | undefine
   if (repositoryId(spec.repository) !== repositoryId(entry.repository)) return false;
   if (spec.path !== undefined && spec.path !== entry.path) return false;
   if ((spec.dest ?? spec.path ?? entry.path) !== entry.dest) return false;
+  if (!sameFilter(filterOf(spec), filterOf(entry))) return false;
   return selectorsEqual(spec.selector, selectorOfLock(entry));
 }
 
@@ -266,6 +273,8 @@ export async function resolveGraph(
       url: repositoryUrl(spec.repository),
       path,
       dest: spec.dest ?? path,
+      ...(spec.include !== undefined ? { include: spec.include } : {}),
+      ...(spec.exclude !== undefined ? { exclude: spec.exclude } : {}),
       tagNames: uniq([spec.name, baseName(path)]),
     });
     roots.push({ key, label: spec.name, constraint: spec.selector, requiredBy: null });
@@ -347,7 +356,11 @@ export async function resolveGraph(
   }
   if (!result.ok) {
     throw new ForgeError(result.code, result.message, {
-      hint: result.fromManifest
+      hint: result.code === 'E_COMPONENT_NOT_FOUND'
+        ? result.fromManifest
+          ? "Check 'path' in forge.yaml (or --path): it names a file or folder upstream, relative to the repository root."
+          : "Fix the dependency's path upstream, or pin a version where it exists."
+        : result.fromManifest
         ? 'Check the repository, path and range in forge.yaml; for a private repository, set GH_TOKEN to a token that can read it.'
         : result.kind === 'version'
           ? 'Loosen a range in forge.yaml, or pin one of these components to an older version.'
@@ -372,6 +385,8 @@ export async function resolveGraph(
       url: info.url,
       path: info.path,
       dest: info.dest,
+      ...(info.include !== undefined ? { include: info.include } : {}),
+      ...(info.exclude !== undefined ? { exclude: info.exclude } : {}),
       direct: directNames.has(info.name),
       commit: solved.candidate.commit,
       dependencies: solved.dependencies.map(nameOf).sort(),
@@ -525,7 +540,16 @@ async function readRequirements(
 ): Promise<Requirement[]> {
   const git = ctx.git();
   await ensure(ctx, info.repository, [{ commit: candidate.commit, ...(candidate.ref ? { ref: candidate.ref } : {}) }]);
-  const snapshot = await git.readSnapshot(info.url, candidate.commit, info.path);
+  let snapshot;
+  try {
+    snapshot = await git.readSnapshot(info.url, candidate.commit, info.path);
+  } catch (error) {
+    // The component's own path is missing at this candidate: not a missing dependency (the solver words it so).
+    if (isForgeError(error) && error.code === 'E_COMPONENT_NOT_FOUND') throw new ForgeError(error.code, error.message, { ...(error.hint ? { hint: error.hint } : {}), data: { ...error.data, itself: true }, cause: error });
+    throw error;
+  }
+  // A single file has no component.yaml, so no dependencies.
+  if (snapshot.kind === 'file') return [];
   const manifestFile = snapshot.files.find((f) => f.path === 'component.yaml');
   if (!manifestFile) return [];
   const text = new TextDecoder().decode(await git.readBlob(info.url, manifestFile.oid));

@@ -7,7 +7,8 @@ import { ForgeError } from '../errors.js';
 import { mergeFile, mergeText, mergeTextFavor, renderRegions, type ConflictChoice, type MergeRegion } from '../merge/index.js';
 
 import type { EngineContext } from './engine-context.js';
-import type { ConflictRecord, FileEntry, FileMode } from '../core/model.js';
+import type { ComponentShape, ConflictRecord, FileEntry, FileMode } from '../core/model.js';
+import { shapeOf } from '../core/file-filter.js';
 import type { ConflictSet, FileChange, HistoryEntry, StateChange } from '../core/ports.js';
 import { stepBack } from './history-ops.js';
 import { backupFiles, commitTransaction, filesAfter, keepBlobs, newId, prepareFolder } from './transaction.js';
@@ -45,6 +46,12 @@ export interface ResolveResult {
   aborted: boolean;
   /** Set when a --rebase continued: where it stopped again, or null if it finished. */
   rebase: { continued: boolean; stoppedAt: string | null } | null;
+  /**
+   * The component's state once nothing is left to settle: `modified` when its files differ from
+   * the locked ones (the usual case: local edits were kept), `synced` when the resolution took
+   * upstream's files throughout; null while conflicts remain or when aborted.
+   */
+  state: 'modified' | 'synced' | null;
 }
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
@@ -79,7 +86,8 @@ export async function resolveConflicts(
   const entry = lock.components[set.component];
   if (!entry) throw new ForgeError('E_NOT_LOCKED', `'${set.component}' is not in forge.lock.yaml.`, { hint: "Run 'forge sync resolve --abort' and pull again." });
   const dest = entry.dest;
-  const before = await ctx.worktree.scan(dest);
+  const shape = set.shape ?? shapeOf(entry);
+  const before = await ctx.worktree.scan(dest, shape);
 
   const partial = new Map<string, ConflictRecord>();
   const chosen = set.records.filter((r) => options.files.length === 0 || options.files.includes(r.file));
@@ -91,7 +99,7 @@ export async function resolveConflicts(
   const total = options.mode.kind === 'interactive' ? chosen.reduce((n, r) => n + questionsIn(r, sidesOf.get(r.file)!), 0) : chosen.length;
   let index = 0;
   for (const record of chosen) {
-    const outcome = await settle(ctx, dest, record, sidesOf.get(record.file)!, options.mode, () => ++index, total, async (updated, file) => {
+    const outcome = await settle(ctx, dest, shape, record, sidesOf.get(record.file)!, options.mode, () => ++index, total, async (updated, file) => {
       partial.set(record.file, {
         ...record,
         base: await keepSide(ctx, updated.base),
@@ -116,7 +124,7 @@ export async function resolveConflicts(
 
   if (remaining.length === 0 && set.rebase && set.rebase.remaining.length > 0) {
     // Continue the stopped rebase from the settled folder: every step reads the blob store.
-    await backupFiles(ctx, dest, before.files);
+    await backupFiles(ctx, dest, before.files, shape);
     for (const change of changes) if (change.action === 'write') await ctx.blobs.put(change.content);
     const settled = filesAfter(before.files, changes);
     const outcome = await replay(ctx, settled, set.rebase.remaining, before.files);
@@ -129,9 +137,9 @@ export async function resolveConflicts(
       : null;
   }
   if (resolved.length === 0 && !rebase && partial.size === 0) {
-    return { component: set.component, resolved, remaining: finalRemaining, aborted: false, rebase };
+    return { component: set.component, resolved, remaining: finalRemaining, aborted: false, rebase, state: null };
   }
-  const folder = await prepareFolder(ctx, { name: set.component, dest, current: before, changes });
+  const folder = await prepareFolder(ctx, { name: set.component, dest, current: before, shape, changes });
   const operation = newId(ctx, 'resolve');
   const state: StateChange[] = [
     { kind: 'conflicts', component: set.component, set: next },
@@ -151,7 +159,8 @@ export async function resolveConflicts(
     },
   ];
   await commitTransaction(ctx, { id: operation, operation: 'resolve', folders: [folder], state });
-  return { component: set.component, resolved, remaining: finalRemaining, aborted: false, rebase };
+  const settled = next === null ? (folder.after === entry.tree ? 'synced' : 'modified') : null;
+  return { component: set.component, resolved, remaining: finalRemaining, aborted: false, rebase, state: settled };
 }
 
 async function keepSide(ctx: EngineContext, side: Side): Promise<string | null> {
@@ -198,6 +207,7 @@ function questionsIn(record: ConflictRecord, { base, local, upstream }: Sides): 
 async function settle(
   ctx: EngineContext,
   dest: string,
+  shape: ComponentShape,
   record: ConflictRecord,
   { base, local, upstream }: Sides,
   mode: ResolveMode,
@@ -210,7 +220,7 @@ async function settle(
   const modeOf = (s: Side) => (local ?? upstream ?? s)!.mode;
   switch (mode.kind) {
     case 'marked': {
-      const now = await ctx.worktree.readFile(dest, record.file);
+      const now = await ctx.worktree.readFile(dest, record.file, shape);
       if (now === null) return null;
       if (!record.binary && MARKER.test(text(now))) return 'unresolved';
       const validate = validatorFor(record.file);
@@ -313,7 +323,7 @@ async function abort(ctx: EngineContext, set: ConflictSet): Promise<ResolveResul
     ...(set.rebase ? { target: set.rebase.before } : {}),
     alsoUndone: later.map((h) => h.id),
   });
-  return { component: set.component, resolved: [], remaining: [], aborted: true, rebase: null };
+  return { component: set.component, resolved: [], remaining: [], aborted: true, rebase: null, state: null };
 }
 
 export type { FileEntry };

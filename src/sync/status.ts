@@ -11,6 +11,7 @@ import type { PullRequestRecord } from '../core/ports.js';
 import { RemoteView, lockMatchesSpec, resolveGraph, selectorOfLock, type PullTarget } from './resolution.js';
 import { baseName, repositoryId, repositoryUrl } from '../core/repository.js';
 import { diffSnapshots, type PathChange } from './snapshot.js';
+import { filterOf, sameFilter, shapeOf, snapshotOptionsOf } from '../core/file-filter.js';
 import { refreshPullRequests } from './push.js';
 
 export interface ComponentStatus {
@@ -158,16 +159,18 @@ async function componentStatus(
     return result;
   }
   const specChanged = spec !== undefined && !lockMatchesSpec(spec, { ...entry });
+  // New include/exclude: the next pull moves the folder to the new set of files, whatever upstream does.
+  const patternsChanged = spec !== undefined && !sameFilter(filterOf(spec), filterOf(entry));
   if (spec && specChanged) {
     result.note = 'forge.yaml changed since the last pull';
     // Offline, the change itself says whether a pull must move the component: another
     // repository, folder or kind of selector, or a range the locked version is outside of.
     const still = spec.selector.kind === 'version' && selectorOfLock(entry).kind === 'version' && entry.version !== undefined && semver.satisfies(entry.version, spec.selector.range);
     const sameSource = repositoryId(spec.repository) === repositoryId(entry.repository) && (spec.path === undefined || spec.path === entry.path);
-    result.behind = !(still && sameSource);
+    result.behind = !(still && sameSource) || patternsChanged;
   }
 
-  const local = await ctx.worktree.scan(entry.dest);
+  const local = await ctx.worktree.scan(entry.dest, shapeOf(entry));
   if (local.tree !== entry.tree) {
     const base = await ctx.trees.get(entry.tree);
     if (base) {
@@ -190,7 +193,7 @@ async function componentStatus(
       if (!newest) result.note = 'ref-gone';
       else {
         result.upstreamCommit = newest.commit;
-        result.behind = newest.commit !== entry.commit || (specChanged && result.behind);
+        result.behind = newest.commit !== entry.commit || (specChanged && result.behind) || patternsChanged;
       }
     } else if (selector.kind === 'version') {
       const newest = await view.newestAllowed(entry.repository, entry.path, selector, tagNames);
@@ -212,6 +215,7 @@ async function componentStatus(
       result.upstreamCommit = entry.commit;
       result.behind = selector.commit !== entry.commit;
     }
+    if (patternsChanged) result.behind = true;
     await checkLockedTree(ctx, entry, local, result, detailed);
   }
   return result;
@@ -229,9 +233,11 @@ function sameKind(selector: Selector, entry: LockEntry): boolean {
  */
 async function checkLockedTree(ctx: EngineContext, entry: LockEntry, local: Snapshot, result: ComponentStatus, detailed: boolean): Promise<void> {
   if (!(await ctx.git().hasCommit(repositoryUrl(entry.repository), entry.commit))) return;
-  const upstream = await ctx.git().readSnapshot(repositoryUrl(entry.repository), entry.commit, entry.path);
+  const upstream = await ctx.git().readSnapshot(repositoryUrl(entry.repository), entry.commit, entry.path, snapshotOptionsOf(entry));
   if (upstream.tree === entry.tree) return;
-  result.problems.push(`forge.lock.yaml says tree ${entry.tree.slice(0, 12)} for ${entry.name}, but upstream's tree at ${entry.commit.slice(0, 12)} is ${upstream.tree.slice(0, 12)} (was the lock edited?)`);
+  const said = entry.blob !== undefined ? `blob ${entry.blob.slice(0, 12)}` : `tree ${entry.tree.slice(0, 12)}`;
+  const found = upstream.kind === 'file' && entry.blob !== undefined ? `blob ${upstream.files[0]!.oid.slice(0, 12)}` : upstream.kind === 'file' ? 'a single file' : entry.blob !== undefined ? 'a folder' : `tree ${upstream.tree.slice(0, 12)}`;
+  result.problems.push(`forge.lock.yaml says ${said} for ${entry.name}, but upstream has ${found} at ${entry.path} in ${entry.commit.slice(0, 12)} (was the lock edited?)`);
   const changes = diffSnapshots(upstream, local);
   result.localChanges = changes.map((c) => c.path);
   if (detailed) result.changes = changes.map((c) => ({ file: c.path, kind: c.kind }));

@@ -16,7 +16,8 @@
 import { compareByPath } from '../core/paths.js';
 import { ForgeError, isForgeError } from '../errors.js';
 import type { EngineContext } from './engine-context.js';
-import { EMPTY_TREE, type FileEntry, type LockEntry, type Lockfile, type Snapshot, type TreeId } from '../core/model.js';
+import { EMPTY_TREE, type ComponentShape, type FileEntry, type LockEntry, type Lockfile, type Snapshot, type TreeId } from '../core/model.js';
+import { sameShape, WHOLE_FOLDER } from '../core/file-filter.js';
 import type { FileChange, FolderSource, PendingOperation, StateChange } from '../core/ports.js';
 import { blobId } from '../core/blob-id.js';
 import { readLocalFile } from './local-files.js';
@@ -26,8 +27,10 @@ export interface FolderWrite {
   /** The component (for messages and the record). */
   name: string;
   dest: string;
-  /** The folder as it is now (a scan taken by the same command). */
+  /** The folder as it is now (a scan taken by the same command, with `shape`). */
   current: Snapshot;
+  /** Which files at `dest` are the component's (src/core/file-filter.ts); nothing else there is touched. */
+  shape: ComponentShape;
   /** What turns it into the new folder; 'remove' deletes the folder and everything in it. */
   changes: readonly FileChange[] | 'remove';
   /** Back up every file of the folder, not only those replaced (a stash keeps the whole folder). */
@@ -78,12 +81,12 @@ const BACKUP_CONCURRENCY = 32;
  * Backs up local files into the blob store, several at a time: each put waits for two fsyncs
  * (file and folder), and one after the other a 2,400-file folder took seconds.
  */
-export async function backupFiles(ctx: EngineContext, dest: string, files: readonly FileEntry[]): Promise<void> {
+export async function backupFiles(ctx: EngineContext, dest: string, files: readonly FileEntry[], shape: ComponentShape): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < files.length) {
       const file = files[next++]!;
-      const stored = await ctx.blobs.put(await readLocalFile(ctx, dest, file.path));
+      const stored = await ctx.blobs.put(await readLocalFile(ctx, dest, file.path, shape));
       if (stored !== file.oid) {
         throw new ForgeError('E_LOCAL_CHANGES', `${dest}/${file.path} changed while forge was working on it.`, { hint: 'Run the command again.' });
       }
@@ -140,7 +143,7 @@ export function filesAfter(local: readonly FileEntry[], changes: readonly FileCh
 
 /** Step 1 for one folder: backups, and the before and after file lists in the tree index. */
 export async function prepareFolder(ctx: EngineContext, write: FolderWrite): Promise<PreparedFolder> {
-  await backupFiles(ctx, write.dest, write.backupAll ? write.current.files : replacedFiles(write.current.files, write.changes));
+  await backupFiles(ctx, write.dest, write.backupAll ? write.current.files : replacedFiles(write.current.files, write.changes), write.shape);
   const before = write.current.files.length === 0 ? EMPTY_TREE : write.current.tree;
   if (before !== EMPTY_TREE && !(await ctx.trees.get(before))) await ctx.trees.put(write.current);
   const result = write.result ?? write.source?.files;
@@ -208,7 +211,7 @@ export async function commitTransaction(ctx: EngineContext, tx: Transaction): Pr
     id,
     at: ctx.clock.now().toISOString(),
     operation: tx.operation,
-    folders: tx.folders.map((f) => ({ name: f.name, dest: f.dest, before: f.before, after: f.after })),
+    folders: tx.folders.map((f) => ({ name: f.name, dest: f.dest, before: f.before, after: f.after, ...(sameShape(f.shape, WHOLE_FOLDER) ? {} : { shape: f.shape }) })),
     lock: lockChange,
     manifest: manifestChanges ? { before: manifestBefore, after: tx.manifest! } : null,
     state: [...tx.state],
@@ -227,11 +230,11 @@ export async function commitTransaction(ctx: EngineContext, tx: Transaction): Pr
   };
   for (const f of tx.folders) {
     await guarded(() =>
-      f.source && ctx.worktree.install
-        ? ctx.worktree.install(f.dest, f.source)
+      f.source
+        ? install(ctx, f, f.source)
         : f.changes === 'remove'
-          ? ctx.worktree.removeFolder(f.dest)
-          : ctx.worktree.apply(f.dest, [...f.changes]),
+          ? ctx.worktree.removeFolder(f.dest, f.shape)
+          : ctx.worktree.apply(f.dest, [...f.changes], f.shape),
     );
     ctx.faults?.at('after-first-folder');
   }
@@ -243,6 +246,14 @@ export async function commitTransaction(ctx: EngineContext, tx: Transaction): Pr
   ctx.faults?.at('before-state');
   await ctx.state.apply(pending.state, null);
   return { id, lockWritten };
+}
+
+/** A folder written whole from its source: only ever a whole folder (pull-plan.ts gives a single file or a filtered folder changes instead). */
+async function install(ctx: EngineContext, f: PreparedFolder, source: FolderSource): Promise<void> {
+  if (!ctx.worktree.install || !sameShape(f.shape, WHOLE_FOLDER)) {
+    throw new ForgeError('E_INTERNAL', `Component ${f.name} at ${f.dest} cannot be installed whole: it is not a whole folder, or the worktree cannot install.`);
+  }
+  await ctx.worktree.install(f.dest, source);
 }
 
 /**
@@ -275,7 +286,7 @@ async function rollBackAfterError(ctx: EngineContext, pending: PendingOperation,
 
 /** Puts every folder, forge.yaml and the lock entries back as the record says they were, and clears the record. */
 async function rollBack(ctx: EngineContext, pending: PendingOperation): Promise<void> {
-  for (const f of [...pending.folders].reverse()) await restoreFolder(ctx, f.dest, f.before, f.name);
+  for (const f of [...pending.folders].reverse()) await restoreFolder(ctx, f.dest, f.before, f.name, f.shape ?? WHOLE_FOLDER);
   if (pending.manifest && pending.manifest.before !== null && (await ctx.manifest.text()) !== pending.manifest.before) {
     await ctx.manifest.writeText(pending.manifest.before);
   }
@@ -293,10 +304,10 @@ async function rollBack(ctx: EngineContext, pending: PendingOperation): Promise<
   await ctx.state.apply([], null);
 }
 
-/** Makes a folder hold exactly the files of a recorded tree again (contents from the blob store). */
-export async function restoreFolder(ctx: EngineContext, dest: string, tree: TreeId, name: string): Promise<void> {
+/** Makes a component's files (`shape` at `dest`) be exactly those of a recorded tree again (contents from the blob store). */
+export async function restoreFolder(ctx: EngineContext, dest: string, tree: TreeId, name: string, shape: ComponentShape): Promise<void> {
   const wanted = await filesOf(ctx, tree, `${name}'s folder`);
-  const current = await ctx.worktree.scan(dest);
+  const current = await ctx.worktree.scan(dest, shape);
   if (current.tree === tree || (wanted.length === 0 && current.files.length === 0)) return;
   const want = new Map(wanted.map((f) => [f.path, f]));
   const have = new Map(current.files.map((f) => [f.path, f]));
@@ -316,7 +327,7 @@ export async function restoreFolder(ctx: EngineContext, dest: string, tree: Tree
     }
     changes.push({ action: 'write', path: f.path, mode: f.mode, content });
   }
-  await ctx.worktree.apply(dest, changes);
+  await ctx.worktree.apply(dest, changes, shape);
 }
 
 export interface RecoveryReport {

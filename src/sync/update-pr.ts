@@ -22,7 +22,8 @@ import { fullName, type GitHubPort, type GitHubRepository, type LabelSpec, type 
 import type { ConsumerHead, ConsumerRepoPort, CommitPath } from '../core/consumer-repo.js';
 import { blobId } from '../core/blob-id.js';
 import { isValidBranchName } from '../core/names.js';
-import { EMPTY_TREE, type LockEntry, type Lockfile, type Manifest, type Oid } from '../core/model.js';
+import { SINGLE_FILE, WHOLE_FOLDER, shapeOf } from '../core/file-filter.js';
+import { EMPTY_TREE, type ComponentShape, type LockEntry, type Lockfile, type Manifest, type Oid } from '../core/model.js';
 import type { GitIdentity } from '../core/ports.js';
 import { applyPlan } from './apply.js';
 import type { EngineContext } from './engine-context.js';
@@ -209,16 +210,18 @@ async function requirePublished(consumer: ConsumerRepoPort, head: ConsumerHead, 
 async function requireCommitted(ctx: EngineContext, consumer: ConsumerRepoPort, head: ConsumerHead, manifest: Manifest, lock: Lockfile): Promise<void> {
   const changed: string[] = [];
   for (const file of [MANIFEST, LOCKFILE]) {
-    const local = await ctx.worktree.readFile('.', file);
+    const local = await ctx.worktree.readFile('.', file, WHOLE_FOLDER);
     const committed = await consumer.objectAt(head.commit, file);
     if ((local === null ? null : blobId(local)) !== committed) changed.push(file);
   }
-  const dests = new Set([...Object.values(lock.components).map((e) => e.dest)]);
-  for (const spec of manifest.components) if (!lock.components[spec.name] && (spec.dest ?? spec.path)) dests.add((spec.dest ?? spec.path)!);
-  for (const dest of [...dests].sort()) {
-    const local = await ctx.worktree.scan(dest);
-    const committed = (await consumer.objectAt(head.commit, dest)) ?? EMPTY_TREE;
-    if (local.tree !== committed) changed.push(dest);
+  // A whole folder, or (include/exclude) the whole folder holding the selected files: stricter
+  // than the selection, never looser. A single file: its blob.
+  const shapes = new Map<string, ComponentShape>(Object.values(lock.components).map((e) => [e.dest, shapeOf(e).kind === 'file' ? SINGLE_FILE : WHOLE_FOLDER]));
+  for (const spec of manifest.components) if (!lock.components[spec.name] && (spec.dest ?? spec.path)) shapes.set((spec.dest ?? spec.path)!, WHOLE_FOLDER);
+  for (const [dest, shape] of [...shapes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const local = await ctx.worktree.scan(dest, shape);
+    const committed = await consumer.objectAt(head.commit, dest);
+    if (shape.kind === 'file' ? (local.files[0]?.oid ?? null) !== committed : local.tree !== (committed ?? EMPTY_TREE)) changed.push(dest);
   }
   if (changed.length === 0) return;
   throw new ForgeError('E_LOCAL_CHANGES', `forge sync pull --pr commits on top of HEAD, and these have changes that are not committed: ${changed.join(', ')}.`, {
@@ -422,6 +425,36 @@ interface Remote {
   identity: { author: GitIdentity; committer: GitIdentity };
 }
 
+/**
+ * What the commit holds at a component's dest, from the working tree after the pull: a whole
+ * folder replaces the parent's folder; a single file or the selected files of a folder
+ * (include/exclude) are written and removed one by one, so the repository's own files beside
+ * them stay as the parent has them.
+ */
+async function componentPaths(ctx: EngineContext, c: ComponentPlan): Promise<CommitPath[]> {
+  const wholeFolder = c.shape.kind === 'folder' && c.shape.filters === undefined;
+  if (wholeFolder) {
+    if (c.action === 'remove') return [{ kind: 'absent', path: c.dest }];
+    return [{ kind: 'folder', path: c.dest, files: (await ctx.worktree.scan(c.dest, c.shape)).files }];
+  }
+  const target = (file: string) => (c.shape.kind === 'file' ? c.dest : `${c.dest}/${file}`);
+  const after = c.action === 'remove' ? [] : (await ctx.worktree.scan(c.dest, c.shape)).files;
+  const before = new Map(c.local.files.map((f) => [f.path, f]));
+  const paths: CommitPath[] = [];
+  const kept = new Set(after.map((f) => f.path));
+  for (const f of c.local.files) if (!kept.has(f.path)) paths.push({ kind: 'absent', path: target(f.path) });
+  for (const f of after) {
+    const old = before.get(f.path);
+    if (old && old.oid === f.oid && old.mode === f.mode) continue;
+    const content = await ctx.worktree.readFile(c.dest, f.path, c.shape);
+    if (content === null || blobId(content) !== f.oid) {
+      throw new ForgeError('E_LOCAL_CHANGES', `${target(f.path)} changed while forge was building the update.`, { hint: 'Run it again when nothing else writes to the component.' });
+    }
+    paths.push({ kind: 'file', path: target(f.path), mode: f.mode, content });
+  }
+  return paths;
+}
+
 async function publish(
   ctx: EngineContext,
   remote: Remote,
@@ -440,14 +473,7 @@ async function publish(
   const lock = previous ? await keepResolvedAt(ctx, remote, group.lock, previous.sha) : group.lock;
 
   const paths: CommitPath[] = [];
-  for (const c of group.components) {
-    if (c.action === 'remove') {
-      paths.push({ kind: 'absent', path: c.dest });
-      continue;
-    }
-    const folder = await ctx.worktree.scan(c.dest);
-    paths.push({ kind: 'folder', path: c.dest, files: folder.files });
-  }
+  for (const c of group.components) paths.push(...(await componentPaths(ctx, c)));
   paths.push({ kind: 'file', path: LOCKFILE, mode: '100644', content: new TextEncoder().encode(ctx.lock.format(lock)) });
   const made = await consumer.createCommit({ parent: head.commit, paths, message: commitMessage(branch, group.updates), ...remote.identity });
 

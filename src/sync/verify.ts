@@ -10,6 +10,9 @@ import { ForgeError, isForgeError } from '../errors.js';
 import type { EngineContext } from './engine-context.js';
 import type { LockEntry, Lockfile, Manifest } from '../core/model.js';
 import { repositoryUrl } from '../core/repository.js';
+import { describeFilter, filterOf, snapshotOptionsOf } from '../core/file-filter.js';
+import type { FileFilter } from '../core/model.js';
+import type { UpstreamSnapshot } from '../core/ports.js';
 import { RemoteView, ensure, lockMatchesSpec, selectorOfLock } from './resolution.js';
 
 export type VerifyCheck = 'manifest' | 'lock' | 'commit' | 'ref' | 'tree';
@@ -72,6 +75,11 @@ export async function verify(ctx: EngineContext, names: string[]): Promise<Verif
   return { ok: components.every((c) => c.ok), components };
 }
 
+/** A component's include/exclude for a message (nothing when it has none). */
+function patterns(filter: FileFilter | undefined): string {
+  return filter ? ` (${describeFilter(filter)})` : '';
+}
+
 /** Does the lock satisfy forge.yaml? (No network.) */
 function lockProblems(manifest: Manifest, lock: Lockfile): VerifyProblem[] {
   const out: VerifyProblem[] = [];
@@ -89,7 +97,7 @@ function lockProblems(manifest: Manifest, lock: Lockfile): VerifyProblem[] {
       out.push({
         component: spec.name,
         check: 'manifest',
-        message: `forge.yaml (line ${spec.line}) asks for ${spec.repository} ${spec.path ?? entry.path} → ${spec.dest ?? spec.path ?? entry.path}, ${wanted}; forge.lock.yaml has ${entry.repository} ${entry.path} → ${entry.dest}, ${has}`,
+        message: `forge.yaml (line ${spec.line}) asks for ${spec.repository} ${spec.path ?? entry.path} → ${spec.dest ?? spec.path ?? entry.path}, ${wanted}${patterns(filterOf(spec))}; forge.lock.yaml has ${entry.repository} ${entry.path} → ${entry.dest}, ${has}${patterns(filterOf(entry))}`,
       });
     }
   }
@@ -140,9 +148,9 @@ async function upstreamProblems(ctx: EngineContext, view: RemoteView, entry: Loc
     }
     throw error;
   }
-  let tree: string;
+  let upstream: UpstreamSnapshot;
   try {
-    tree = (await ctx.git().readSnapshot(repositoryUrl(entry.repository), entry.commit, entry.path)).tree;
+    upstream = await ctx.git().readSnapshot(repositoryUrl(entry.repository), entry.commit, entry.path, snapshotOptionsOf(entry));
   } catch (error) {
     if (isForgeError(error) && error.code === 'E_COMPONENT_NOT_FOUND') {
       problem('tree', `${entry.path} does not exist in ${entry.repository} at ${entry.commit.slice(0, 12)}`);
@@ -150,8 +158,19 @@ async function upstreamProblems(ctx: EngineContext, view: RemoteView, entry: Loc
     }
     throw error;
   }
-  if (tree !== entry.tree) {
-    problem('tree', `forge.lock.yaml says tree ${entry.tree.slice(0, 12)}, but ${entry.repository} has tree ${tree.slice(0, 12)} at ${entry.path} in ${entry.commit.slice(0, 12)} (the lock or the vendored files were changed by hand)`);
+  const byHand = '(the lock or the vendored files were changed by hand)';
+  const at = `at ${entry.path} in ${entry.commit.slice(0, 12)}`;
+  if (entry.blob !== undefined) {
+    // A single file: its blob and mode, as git records them.
+    const file = upstream.kind === 'file' ? upstream.files[0]! : null;
+    if (file === null) problem('tree', `forge.lock.yaml says ${entry.path} is a single file (blob ${entry.blob.slice(0, 12)}), but ${entry.repository} has a folder ${at}`);
+    else if (file.oid !== entry.blob) problem('tree', `forge.lock.yaml says blob ${entry.blob.slice(0, 12)}, but ${entry.repository} has blob ${file.oid.slice(0, 12)} ${at} ${byHand}`);
+    else if (file.mode !== entry.mode) problem('tree', `forge.lock.yaml says mode ${entry.mode}, but ${entry.repository} has mode ${file.mode} ${at} ${byHand}`);
+  } else if (upstream.kind === 'file') {
+    problem('tree', `forge.lock.yaml says ${entry.path} is a folder (tree ${entry.tree.slice(0, 12)}), but ${entry.repository} has a single file ${at}`);
+  } else if (upstream.tree !== entry.tree) {
+    const selected = entry.include !== undefined || entry.exclude !== undefined ? ' for the files its include/exclude select' : '';
+    problem('tree', `forge.lock.yaml says tree ${entry.tree.slice(0, 12)}, but ${entry.repository} has tree ${upstream.tree.slice(0, 12)}${selected} ${at} ${byHand}`);
   }
   return out;
 }

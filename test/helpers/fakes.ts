@@ -24,7 +24,9 @@ import { createHash } from 'node:crypto';
 import { ForgeError } from '../../src/errors.js';
 import { blobOid, snapshotFromFiles } from '../../src/git/tree-hash.js';
 import type { EngineContext, TreeIndex } from '../../src/sync/engine-context.js';
-import { EMPTY_TREE, type ComponentSpec, type FileEntry, type FileMode, type Lockfile, type Manifest, type Oid, type Selector, type Snapshot } from '../../src/core/model.js';
+import { EMPTY_TREE, type ComponentShape, type ComponentSpec, type FileEntry, type FileMode, type Lockfile, type Manifest, type Oid, type Selector, type Snapshot } from '../../src/core/model.js';
+import { fileNameOf, fileSelector, WHOLE_FOLDER } from '../../src/core/file-filter.js';
+import { nothingAtPath } from '../../src/git/read.js';
 import { applyChange, type State } from '../../src/store/state.js';
 import { pull } from '../../src/sync/pull.js';
 import { repositoryId, repositoryUrl } from '../../src/core/repository.js';
@@ -47,6 +49,8 @@ import type {
   PullRequestRecord,
   PushInput,
   RemoteRefs,
+  SnapshotOptions,
+  UpstreamSnapshot,
   Reporter,
   StashEntry,
   StateChange,
@@ -277,10 +281,15 @@ export class FakeUpstream implements GitPort {
     return this.cached.get(repositoryId(url))?.has(commit) ?? false;
   }
 
-  async readSnapshot(url: string, commit: Oid, path: string): Promise<Snapshot> {
-    const files = under(this.fetched(url, commit).files, path);
-    if (files.size === 0) throw new ForgeError('E_COMPONENT_NOT_FOUND', `No folder '${path}' in ${url} at ${commit.slice(0, 7)}.`);
-    return snapshotOf(files);
+  async readSnapshot(url: string, commit: Oid, path: string, options: SnapshotOptions = {}): Promise<UpstreamSnapshot> {
+    const all = this.fetched(url, commit).files;
+    const file = all.get(path);
+    if (file) return { kind: 'file', ...snapshotOf(new Map([[options.fileName ?? fileNameOf(path), file]])) };
+    const files = under(all, path);
+    if (files.size === 0) throw nothingAtPath(url, path, commit);
+    const select = fileSelector(options.filters);
+    for (const p of [...files.keys()]) if (!select.selects(p)) files.delete(p);
+    return { kind: 'folder', ...snapshotOf(files) };
   }
 
   async readBlob(url: string, oid: Oid): Promise<Uint8Array> {
@@ -442,12 +451,33 @@ export class FakeWorktree implements WorktreePort {
     return new Map([...this.store].map(([p, f]) => [p, { mode: f.mode, content: new Uint8Array(f.content) }]));
   }
 
-  async scan(dest: string): Promise<Snapshot> {
-    return snapshotOf(under(this.store, dest));
+  /** The component's files at `dest`, by their path in snapshots (a single file: its name). */
+  private mine(dest: string, shape: ComponentShape): Map<string, StoredFile> {
+    if (shape.kind === 'file') {
+      if ([...this.store.keys()].some((k) => k.startsWith(`${dest}/`))) throw new ForgeError('E_NAME_CLASH', `${dest} is a folder, but the component there is a single file.`);
+      const f = this.store.get(dest);
+      return new Map(f ? [[fileNameOf(dest), f]] : []);
+    }
+    if (this.store.has(dest)) throw new ForgeError('E_NAME_CLASH', `${dest} is a file, but the component there is a folder.`);
+    const files = under(this.store, dest);
+    const select = fileSelector(shape.filters);
+    for (const p of [...files.keys()]) if (!select.selects(p)) files.delete(p);
+    return files;
   }
 
-  async readFile(dest: string, file: string): Promise<Uint8Array | null> {
-    const f = this.store.get(`${dest}/${file}`);
+  /** Where a component's file lives in the store. */
+  private at(dest: string, file: string, shape: ComponentShape): string {
+    if (shape.kind !== 'file') return `${dest}/${file}`;
+    if (file !== fileNameOf(dest)) throw new ForgeError('E_PATH_ESCAPES', `File path ${JSON.stringify(file)} is not ${dest}, the single file of this component.`);
+    return dest;
+  }
+
+  async scan(dest: string, shape: ComponentShape = WHOLE_FOLDER): Promise<Snapshot> {
+    return snapshotOf(this.mine(dest, shape));
+  }
+
+  async readFile(dest: string, file: string, shape: ComponentShape = WHOLE_FOLDER): Promise<Uint8Array | null> {
+    const f = this.store.get(this.at(dest, file, shape));
     return f ? new Uint8Array(f.content) : null;
   }
 
@@ -455,15 +485,21 @@ export class FakeWorktree implements WorktreePort {
    * As the real worktree: deletes first, then writes; a write replaces a folder at its path, a
    * delete takes everything under the path, and a file where a folder must go is E_NAME_CLASH.
    */
-  async apply(dest: string, changes: FileChange[]): Promise<void> {
+  async apply(dest: string, changes: FileChange[], shape: ComponentShape = WHOLE_FOLDER): Promise<void> {
     const ordered = [...changes.filter((c) => c.action === 'delete'), ...changes.filter((c) => c.action === 'write')];
+    const select = shape.kind === 'folder' ? fileSelector(shape.filters) : null;
     for (const change of ordered) {
       if (this.crashAfterWrites !== undefined && this.writes >= this.crashAfterWrites) {
         throw new Error(`simulated crash after ${this.writes} write(s)`);
       }
       this.writes++;
-      const path = `${dest}/${change.path}`;
-      if (this.folderFiles.has(path)) for (const key of [...this.store.keys()]) if (key.startsWith(`${path}/`)) this.drop(key);
+      const path = this.at(dest, change.path, shape);
+      const inside = [...this.store.keys()].filter((key) => key.startsWith(`${path}/`));
+      // As the real worktree: a folder holding files that are not the component's is never replaced.
+      if (shape.kind === 'file' ? inside.length > 0 : inside.some((key) => !select!.selects(key.slice(dest.length + 1)))) {
+        throw new ForgeError('E_NAME_CLASH', `${path} is a folder that holds files that are not component ${dest}'s.`);
+      }
+      for (const key of inside) this.drop(key);
       if (change.action === 'delete') {
         this.drop(path);
         continue;
@@ -477,7 +513,16 @@ export class FakeWorktree implements WorktreePort {
     }
   }
 
-  async removeFolder(dest: string): Promise<void> {
+  async removeFolder(dest: string, shape: ComponentShape = WHOLE_FOLDER): Promise<void> {
+    if (shape.kind === 'file') {
+      this.mine(dest, shape);
+      this.drop(dest);
+      return;
+    }
+    if (shape.filters) {
+      for (const path of this.mine(dest, shape).keys()) this.drop(`${dest}/${path}`);
+      return;
+    }
     for (const path of [...this.store.keys()]) if (path.startsWith(`${dest}/`)) this.drop(path);
   }
 
@@ -492,7 +537,7 @@ export class FakeWorktree implements WorktreePort {
 export function spec(
   name: string,
   repository: string,
-  options: { path?: string; dest?: string; version?: string; ref?: string; commit?: string } = {},
+  options: { path?: string; dest?: string; version?: string; ref?: string; commit?: string; include?: string[]; exclude?: string[] } = {},
 ): ComponentSpec {
   const selector: Selector =
     options.commit !== undefined
@@ -500,7 +545,16 @@ export function spec(
       : options.ref !== undefined
         ? { kind: 'ref', ref: options.ref }
         : { kind: 'version', range: options.version ?? '*' };
-  return { name, repository, path: options.path, dest: options.dest, selector, line: 1 };
+  return {
+    name,
+    repository,
+    path: options.path,
+    dest: options.dest,
+    selector,
+    ...(options.include ? { include: options.include } : {}),
+    ...(options.exclude ? { exclude: options.exclude } : {}),
+    line: 1,
+  };
 }
 
 export class FakeManifestStore implements ManifestStore {

@@ -2,9 +2,10 @@
 // was removed), and --keep leaves a workspace in which the commands it prints work after the
 // demo's server has stopped.
 
-import { readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { parse } from 'yaml';
 import { forge } from '../helpers/cli.js';
 import { cleanupTempDirs, gitRevParse, tempDir } from '../helpers/fixtures.js';
 
@@ -57,7 +58,7 @@ describe.concurrent('forge demo', () => {
     expect(status.code).toBe(0);
     const byName = Object.fromEntries(status.json().components.map((c: { name: string; status: string }) => [c.name, c.status]));
     // The update pull request's pull merged 2.1.6, which carries the edit the demo sent upstream: nothing local is left.
-    expect(byName).toEqual({ 'salesforce-lookup': 'synced', 'email-composer': 'synced' });
+    expect(byName).toEqual({ 'salesforce-lookup': 'synced', 'email-composer': 'synced', tone: 'synced' });
     const diff = await forge(['dev', 'diff', 'salesforce-lookup'], { cwd: result.workspace, env });
     expect(diff.code).toBe(0);
     const log = await forge(['sync', 'log', 'salesforce-lookup'], { cwd: result.workspace, env });
@@ -68,5 +69,9 @@ describe.concurrent('forge demo', () => {
     const lock = (await forge(['sync', 'status', '--offline', '--json'], { cwd: result.workspace, env })).json();
     const lookup = lock.components.find((c: { name: string }) => c.name === 'salesforce-lookup');
     expect(await gitRevParse(join(result.upstreams, 'company', 'crm-tools.git'), 'v2.1.6^{commit}')).toBe(lookup.commit);
+    // The single-file component: the file in place, its blob locked as upstream has it.
+    expect(await readFile(join(result.workspace, 'prompts/tone.md'), 'utf8')).toContain('warm, professional tone');
+    const tone = (parse(await readFile(join(result.workspace, 'forge.lock.yaml'), 'utf8')) as { components: Record<string, { blob: string }> }).components.tone!;
+    expect(tone.blob).toBe(await gitRevParse(join(result.upstreams, 'company', 'communication.git'), 'main:prompts/tone.md'));
   });
 });

@@ -195,16 +195,30 @@ describe('reading', () => {
     expect(info.author).toEqual({ name: 'Forge Test', email: 'test@forge.invalid', timestamp: Date.parse('2024-01-01T00:00:00Z') / 1000, timezoneOffset: 0 });
   });
 
-  it('reports a folder missing upstream as E_COMPONENT_NOT_FOUND naming path and repository', async () => {
+  it('reports a path that is neither a file nor a folder upstream as E_COMPONENT_NOT_FOUND naming path, repository and commit', async () => {
     const port = adapter(await tempDir());
     const commit = await gitRevParse(repoDir(server.root, 'tools'), 'v1.0.0^{commit}');
     await port.ensureCommits(url, [{ commit, ref: 'refs/tags/v1.0.0' }]);
-    for (const path of ['components/nope', 'README.md', 'components/a/component.yaml/x']) {
+    for (const path of ['components/nope', 'components/a/component.yaml/x']) {
       const error = await caught(port.readSnapshot(url, commit, path));
       expect(error.code).toBe('E_COMPONENT_NOT_FOUND');
       expect(error.message).toContain(path);
       expect(error.message).toContain('/tools.git');
+      expect(error.message).toContain(commit.slice(0, 12));
     }
+  });
+
+  it('reads a file path as a single-file snapshot: its blob id and mode as git records them, under the name asked for', async () => {
+    const port = adapter(await tempDir());
+    const bare = repoDir(server.root, 'tools');
+    const commit = await gitRevParse(bare, 'v1.0.0^{commit}');
+    await port.ensureCommits(url, [{ commit, ref: 'refs/tags/v1.0.0' }]);
+    const file = await port.readSnapshot(url, commit, 'README.md', { fileName: 'TOOLS.md' });
+    expect(file.kind).toBe('file');
+    expect(file.files).toEqual([{ path: 'TOOLS.md', mode: '100644', oid: await gitRevParse(bare, 'v1.0.0:README.md') }]);
+    const folder = await port.readSnapshot(url, commit, 'components/a', { filters: [{ exclude: ['src/'] }] });
+    expect(folder.kind).toBe('folder');
+    expect(folder.files.some((f) => f.path.startsWith('src/'))).toBe(false);
   });
 
   it('skips submodules and reports the tree of the files it keeps', async () => {

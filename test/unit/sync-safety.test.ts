@@ -449,8 +449,10 @@ describe('7.3 resolving a type change', () => {
     tools.commit({ files: inFolder(BUTTON, { 'y.txt': 'upstream file\n' }), tag: 'v1.1.0' });
     world.worktree.write(`${BUTTON}/y.txt/mine.md`, 'my notes\n');
     await pull(ctx, { names: [], strategy: 'merge', dryRun: false });
-    await resolveConflicts(ctx, { component: 'button', files: [], mode: { kind: 'prefer', side: 'upstream' } });
+    const result = await resolveConflicts(ctx, { component: 'button', files: [], mode: { kind: 'prefer', side: 'upstream' } });
     expect(world.worktree.read(`${BUTTON}/y.txt`)).toBe('upstream file\n');
+    // Nothing local is left in the folder, and resolve says so (it said 'modified' before).
+    expect(result.state).toBe('synced');
     await undo(ctx, 'button');
     expect(world.worktree.read(`${BUTTON}/y.txt/mine.md`)).toBe('my notes\n');
   });

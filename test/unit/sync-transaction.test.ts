@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { FileEntry } from '../../src/core/model.js';
 import { commitTransaction, filesAfter, prepareFolder, recordState, replacedFiles } from '../../src/sync/transaction.js';
 import { BUTTON, installedButton } from '../helpers/fakes.js';
+import { WHOLE_FOLDER } from '../../src/core/file-filter.js';
 
 const file = (path: string): FileEntry => ({ path, mode: '100644', oid: 'a'.repeat(40) });
 
@@ -43,7 +44,7 @@ describe('the write protocol', () => {
       seen.push(world.state.pendingOp?.operation ?? null);
       return apply(dest, changes);
     };
-    const folder = await prepareFolder(ctx, { name: 'button', dest: BUTTON, current: await world.worktree.scan(BUTTON), changes: [{ action: 'delete', path: 'b.txt' }] });
+    const folder = await prepareFolder(ctx, { name: 'button', dest: BUTTON, current: await world.worktree.scan(BUTTON), shape: WHOLE_FOLDER, changes: [{ action: 'delete', path: 'b.txt' }] });
     expect(await world.blobs.get(folder.current.files.find((f) => f.path === 'b.txt')!.oid)).toBeTruthy(); // backed up
     const applies = world.state.applies;
     await commitTransaction(ctx, { operation: 'resolve', folders: [folder], state: [{ kind: 'undone', id: 'nope' }] });

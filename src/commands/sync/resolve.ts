@@ -51,6 +51,7 @@ export default class Resolve extends ForgeCommand {
         resolved: result.resolved,
         remaining: result.remaining.map((r) => ({ type: r.type, file: r.file })),
         rebase: result.rebase,
+        state: result.state,
       };
       if (result.aborted) this.note(`${this.c('green', '✓')} Aborted: ${result.component} is back as it was before the pull`);
       else {
@@ -61,7 +62,11 @@ export default class Resolve extends ForgeCommand {
           if (mode.kind === 'marked') this.say('Edit those files to remove the conflict markers, or use --interactive, --prefer-local, --prefer-upstream or --strategy.');
           this.exitWithWorkLeft(json);
         }
-        this.note(`${this.c('green', '✓')} All conflicts in ${result.component} resolved; it is now 'modified' (push or keep your changes)`);
+        this.note(
+          result.state === 'synced'
+            ? `${this.c('green', '✓')} All conflicts in ${result.component} resolved; it is now 'synced' (its files are upstream's)`
+            : `${this.c('green', '✓')} All conflicts in ${result.component} resolved; it is now 'modified' (push or keep your changes)`,
+        );
       }
       return json;
     });

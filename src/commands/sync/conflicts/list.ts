@@ -11,10 +11,13 @@ export default class ConflictsList extends ForgeCommand {
       const lock = await ctx.lock.read();
       if (sets.length === 0) this.say('No unresolved conflicts.');
       for (const set of sets) {
-        const dest = lock.components[set.component]?.dest ?? '';
+        const entry = lock.components[set.component];
+        const dest = entry?.dest ?? '';
+        // A single-file component's one file is its dest.
+        const shown = (file: string) => (entry?.blob !== undefined ? dest : `${dest}/${file}`);
         this.say(`Component: ${set.component}${set.rebase ? ` (rebase stopped at ${set.rebase.stoppedAt})` : ''}`);
         this.say('Conflicts:');
-        set.records.forEach((r, i) => this.say(`  ${i + 1}. ${r.type}: ${r.file ? `${dest}/${r.file}` : r.message}`));
+        set.records.forEach((r, i) => this.say(`  ${i + 1}. ${r.type}: ${r.file ? shown(r.file) : r.message}`));
       }
       return {
         conflicts: sets.flatMap((s) => s.records.map((r) => ({ component: s.component, type: r.type, file: r.file, message: r.message, operation: s.operation }))),
