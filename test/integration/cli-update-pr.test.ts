@@ -382,6 +382,50 @@ describe('components that would conflict are left out and need a person', () => 
   });
 });
 
+describe('a single file and a folder with include/exclude', () => {
+  it("the commit writes and removes only the component's files: the repository's own files beside them stay; equal to a local pull", async () => {
+    await makeRepo(hub.git.root, 'acme/kit', {
+      files: { 'kit/a.ts': 'export const a = 1;\n', 'kit/a.test.ts': 'test(a);\n', 'kit/old.ts': 'export const old = 0;\n', 'prompts/tone.md': 'Be warm.\n' },
+      message: 'kit',
+    });
+    hub.github.addRepository('acme', 'kit');
+    await makeRepo(hub.git.root, 'acme/shapes', { files: { 'README.md': 'shapes\n' }, message: 'start' });
+    hub.github.addRepository('acme', 'shapes');
+    actionsUser.repositories.push('acme/shapes');
+    const dev = await checkout('acme/shapes');
+    const env = { ...hub.env(OWNER), FORGE_CACHE_DIR: cache };
+    expect((await forge(['init'], { cwd: dev, env })).code).toBe(0);
+    const kit = await forge(['add', hub.address('acme/kit'), 'kit', '--ref', 'main', '--path', 'kit', '--dest', 'lib/kit', '--include', '*.ts', '--exclude', '*.test.ts'], { cwd: dev, env });
+    expect(kit.code, kit.stderr).toBe(0);
+    const tone = await forge(['add', hub.address('acme/kit'), 'tone', '--ref', 'main', '--path', 'prompts/tone.md', '--dest', 'docs/tone.md'], { cwd: dev, env });
+    expect(tone.code, tone.stderr).toBe(0);
+    // The repository's own files, in the component's folder (outside its selection) and beside the single file.
+    await writeFile(join(dev, 'lib/kit/ours.md'), 'our notes on the kit\n');
+    await writeFile(join(dev, 'docs/notes.md'), 'our notes\n');
+    await gitAs(dev, ['add', '-A']);
+    await gitAs(dev, ['commit', '-q', '-m', 'add kit and tone, with our notes']);
+    await gitAs(dev, ['push', '-q', 'origin', 'main']);
+
+    await commitToRepo(hub.git.root, 'acme/kit', {
+      files: { 'kit/a.ts': 'export const a = 2;\n', 'kit/b.ts': 'export const b = 1;\n', 'kit/b.test.ts': 'test(b);\n', 'kit/old.ts': null, 'prompts/tone.md': 'Be warm and brief.\n' },
+      message: 'kit: b, a = 2, old gone; a briefer tone',
+    });
+    const main = await gitRevParse(hub.github.gitDir('acme/shapes'), 'refs/heads/main');
+    const r = await inActions(await checkout('acme/shapes'), ['sync', 'pull', '--all', '--pr']);
+    expect(r.code, r.stderr).toBe(0);
+    const tip = await gitRevParse(hub.github.gitDir('acme/shapes'), 'refs/heads/forge/update');
+    await expectSameAsLocalPull('acme/shapes', tip, main);
+    const changed = await git(['diff', '--name-status', main, tip], { cwd: hub.github.gitDir('acme/shapes') });
+    expect(changed.split('\n').sort()).toEqual(['A\tlib/kit/b.ts', 'D\tlib/kit/old.ts', 'M\tdocs/tone.md', 'M\tforge.lock.yaml', 'M\tlib/kit/a.ts']);
+    const show = (path: string) => git(['show', `${tip}:${path}`], { cwd: hub.github.gitDir('acme/shapes') });
+    expect(await show('lib/kit/ours.md')).toBe('our notes on the kit');
+    expect(await show('docs/notes.md')).toBe('our notes');
+    expect(await show('docs/tone.md')).toBe('Be warm and brief.');
+    expect(r.outputs).toMatchObject({ 'pr-operation': 'created', 'needs-person': '0' });
+    expect(JSON.parse(r.outputs.changed!).sort()).toEqual(['kit', 'tone']);
+  });
+});
+
 describe('--pr-per-component', () => {
   it('one pull request per component on forge/update/NAME; one whose component is current again is closed', async () => {
     await consumerRepository('split');
