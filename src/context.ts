@@ -20,6 +20,7 @@ import { createTreeIndex } from './store/tree-index.js';
 import type { EngineContext } from './sync/engine-context.js';
 import type { GitPort, Reporter } from './core/ports.js';
 import type { GitHubPort } from './core/github.js';
+import type { ConsumerRepoPort } from './core/consumer-repo.js';
 import { createGitHubAdapter } from './github/github-adapter.js';
 import { createHostResolver } from './github/hosts.js';
 import { tokenFromGh, tokenFromVariables } from './github/token.js';
@@ -90,9 +91,12 @@ export interface ContextOptions {
   env: Environment;
   reporter: Reporter;
   concurrency?: number;
+  /** The command commits to and pushes from the repository of forge.yaml (pull --pr). */
+  consumerRepo?: boolean;
 }
 
 export async function buildContext(options: ContextOptions): Promise<EngineContext> {
+  const consumerModule = options.consumerRepo ? await import('./git/consumer-repo.js') : null;
   const { root, env } = options;
   const forgeDir = join(root, '.forge');
   const token = await resolveToken(env, options.offline === true);
@@ -101,6 +105,7 @@ export async function buildContext(options: ContextOptions): Promise<EngineConte
   configureAddresses({ ...(env.GH_HOST ? { defaultHost: env.GH_HOST } : {}), baseDir: root, homeDir: homedir() });
   let git: GitPort | undefined;
   let github: GitHubPort | undefined;
+  let consumer: ConsumerRepoPort | undefined;
   await checkForgeDir(forgeDir);
   const blobs = createBlobStore(join(forgeDir, 'blobs'));
   const trees = createTreeIndex(join(forgeDir, 'trees'));
@@ -136,6 +141,18 @@ export async function buildContext(options: ContextOptions): Promise<EngineConte
         secondMs: envNumber(env, 'FORGE_TEST_SECOND_MS', 1000),
       });
       return github;
+    },
+    consumer: () => {
+      if (!consumerModule) throw new ForgeError('E_INTERNAL', 'This command works offline, yet it needed the repository of forge.yaml.', { hint: 'Report this.' });
+      consumer ??= consumerModule.createConsumerRepo({
+        root,
+        cacheDir: cacheDirFrom(env),
+        ...(token ? { token } : {}),
+        nativeGit: env.FORGE_NATIVE_GIT !== '0',
+        ...httpSettingsFrom(env),
+        onProgress: (event) => options.reporter.emit(event),
+      });
+      return consumer;
     },
     identity: () => readIdentity(root, env),
     clock: { now: () => new Date() },

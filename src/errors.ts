@@ -61,6 +61,7 @@ export type ErrorCode =
   | 'E_GITHUB'
   | 'E_PR_EXISTS'
   | 'E_BRANCH_MOVED'
+  | 'E_NOT_ON_REMOTE'
   | 'E_INTERNAL'
   // a repository or API could not be reached (exit 3): E_NETWORK and these
   | 'E_RATE_LIMITED'

@@ -4,13 +4,15 @@
 // before anything else runs.
 
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
-import { appendFileSync } from 'node:fs';
-import { buildContext, lockWorkspace, requireRoot } from '../context.js';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { buildContext, findRoot, lockWorkspace, requireRoot } from '../context.js';
+import { createManifestStore, MANIFEST_FILE } from '../store/manifest.js';
 import { ExitCode, redact, toForgeError, type ForgeError } from '../errors.js';
 import type { EngineContext } from '../sync/engine-context.js';
 import type { ProgressEvent, Reporter } from '../core/ports.js';
 import { recover } from '../sync/recovery.js';
-import { escapeAnnotation, printError } from './error-output.js';
+import { Actions } from './actions.js';
+import { printError } from './error-output.js';
 import { ProgressView } from './progress.js';
 import { paint } from './render.js';
 import { colorEnabled, cursorEscapes, isCI, progressEnabled } from './terminal.js';
@@ -118,7 +120,7 @@ export abstract class ForgeCommand extends Command {
         if (event.type === 'warning') {
           // stderr even under --json and --quiet: only stdout is reserved for the machine output.
           view.line(`${paint('yellow', 'warning', this.stderrColors)}: ${redact(event.message)}`);
-          if (process.env.GITHUB_ACTIONS === 'true') process.stdout.write(`::warning title=forge::${escapeAnnotation(event.message)}\n`);
+          this.actions.annotate('warning', event.message, { title: `forge ${this.commandName}` });
           return;
         }
         view.handle(event);
@@ -135,11 +137,11 @@ export abstract class ForgeCommand extends Command {
    * Runs `work` with a context on the workspace that holds forge.yaml. Mutating commands hold
    * the workspace lock and first finish or roll back an interrupted operation.
    */
-  protected async withEngine<T>(options: { mutate: boolean; offline?: boolean; concurrency?: number }, work: (ctx: EngineContext, root: string) => Promise<T>): Promise<T> {
+  protected async withEngine<T>(options: { mutate: boolean; offline?: boolean; concurrency?: number; consumerRepo?: boolean }, work: (ctx: EngineContext, root: string) => Promise<T>): Promise<T> {
     const root = requireRoot(process.cwd());
     const reporter = this.reporter();
     reporter.emit({ type: 'debug', message: `workspace ${root}${options.offline ? ' (offline)' : ''}` });
-    const ctx = await buildContext({ root, env: process.env, reporter, concurrency: options.concurrency ?? 8, offline: options.offline ?? false });
+    const ctx = await buildContext({ root, env: process.env, reporter, concurrency: options.concurrency ?? 8, offline: options.offline ?? false, consumerRepo: options.consumerRepo ?? false });
     const holder = `forge ${this.commandName}`.trim();
     if (!options.mutate) {
       // A read after a crash still finishes or rolls back the interrupted operation first,
@@ -185,7 +187,8 @@ export abstract class ForgeCommand extends Command {
       process.stderr.write('\n');
       this.exit(forge.exitCode);
     }
-    printError(forge, { json: this.json, colors: this.stderrColors });
+    const where = this.actions.enabled ? await annotationTarget(forge, (root, file) => this.workspacePath(root, file)) : undefined;
+    printError(forge, { json: this.json, colors: this.stderrColors, ...(where ? { where } : {}) });
     this.exit(forge.exitCode);
   }
 
@@ -194,16 +197,52 @@ export abstract class ForgeCommand extends Command {
     return super.finally(error);
   }
 
-  /** Appends `name=value` lines for a GitHub Actions step. */
-  protected actionsOutput(values: Record<string, string | number>): void {
-    const file = process.env.GITHUB_OUTPUT;
-    if (!file) return;
-    appendFileSync(file, Object.entries(values).map(([k, v]) => `${k}=${v}\n`).join(''));
+  private actionsWriter: Actions | undefined;
+
+  /**
+   * Annotations, outputs and the job summary under GitHub Actions (nothing elsewhere). Annotations
+   * go to stdout, or to stderr under --json (stdout holds the JSON; the runner reads both).
+   */
+  protected get actions(): Actions {
+    this.actionsWriter ??= new Actions(process.env, (text) => {
+      this.view?.clear();
+      (this.json ? process.stderr : process.stdout).write(text);
+    });
+    return this.actionsWriter;
+  }
+
+  /** A file of the workspace as annotations name it: relative to the checkout ($GITHUB_WORKSPACE) when forge.yaml sits in a subfolder of it. */
+  protected workspacePath(root: string, file: string): string {
+    const workspace = process.env.GITHUB_WORKSPACE;
+    if (!workspace) return file;
+    const rel = relative(resolve(workspace), join(root, file));
+    return rel.startsWith('..') || isAbsolute(rel) ? file : rel.split(sep).join('/');
+  }
+
+  /** Appends outputs for a GitHub Actions step. */
+  protected actionsOutput(values: Record<string, string | number | boolean | null | object>): void {
+    this.actions.output(values);
   }
 
   protected actionsSummary(markdown: string): void {
-    const file = process.env.GITHUB_STEP_SUMMARY;
-    if (!file) return;
-    appendFileSync(file, `${markdown}\n`);
+    this.actions.summary(markdown);
+  }
+}
+
+/**
+ * Where an error's annotation points in the workflow's files: the line of forge.yaml it names, or
+ * the line of the component it names there (read again here; a forge.yaml that cannot be read
+ * leaves the annotation on the step).
+ */
+async function annotationTarget(error: ForgeError, path: (root: string, file: string) => string): Promise<{ file: string; line?: number } | undefined> {
+  const data = error.data as { file?: unknown; line?: unknown; component?: unknown };
+  const root = findRoot(process.cwd());
+  if (typeof data.file === 'string' && typeof data.line === 'number') return { file: root ? path(root, data.file) : data.file, line: data.line };
+  if (typeof data.component !== 'string' || !root) return undefined;
+  try {
+    const spec = (await createManifestStore(root).read()).components.find((c) => c.name === data.component);
+    return spec ? { file: path(root, MANIFEST_FILE), line: spec.line } : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -2,6 +2,7 @@
 // `Error: <message>` and the hint on stderr; under --json, `{"error": {...}}` on stdout.
 
 import { redact, type ForgeError } from '../errors.js';
+import { annotation } from './actions.js';
 import { paint } from './render.js';
 
 export function renderError(error: ForgeError, colors: boolean): string {
@@ -18,24 +19,26 @@ export interface ErrorSinks {
   stdout(text: string): void;
   stderr(text: string): void;
   env: { [name: string]: string | undefined };
+  /** Where the annotation points, when the error names a component of forge.yaml. */
+  where?: { file: string; line?: number };
 }
 
 export function writeError(error: ForgeError, sinks: ErrorSinks): void {
   if (sinks.json) sinks.stdout(errorJson(error));
   else sinks.stderr(renderError(error, sinks.colors));
-  if (sinks.env.GITHUB_ACTIONS === 'true') sinks.stdout(`::error title=forge::${escapeAnnotation(error.message)}\n`);
+  if (sinks.env.GITHUB_ACTIONS === 'true') {
+    // stdout keeps nothing but the JSON under --json; the runner reads annotations on both streams.
+    const line = annotation('error', error.hint ? `${error.message} ${error.hint}` : error.message, { ...sinks.where, title: 'forge' });
+    if (sinks.json) sinks.stderr(line);
+    else sinks.stdout(line);
+  }
   const debug = (sinks.env.DEBUG ?? '').split(',').some((d) => d.trim() === 'forge' || d.trim() === '*');
   if (debug) sinks.stderr(`${redact(String((error.cause as Error | undefined)?.stack ?? error.stack ?? ''))}\n`);
 }
 
 /** writeError to this process's stdout and stderr: what every command, hook and the last catch print. */
-export function printError(error: ForgeError, how: { json: boolean; colors: boolean }): void {
+export function printError(error: ForgeError, how: Pick<ErrorSinks, 'json' | 'colors' | 'where'>): void {
   writeError(error, { ...how, stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), env: process.env });
-}
-
-/** GitHub Actions workflow-command escaping (and no secrets). */
-export function escapeAnnotation(text: string): string {
-  return redact(text).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
 
 /** `--json` given before the end of flags, or FORGE_CONTENT_TYPE=json (oclif's switch for every command). */

@@ -69,6 +69,32 @@ export type MergeUpstreamOutcome =
   /** 409: the branch has commits that conflict with upstream; a person must merge. */
   | { kind: 'conflict'; message: string };
 
+/** A commit as git stores it, read through the API. */
+export interface GitCommitInfo {
+  sha: string;
+  message: string;
+  tree: string;
+  parents: string[];
+}
+
+/** Upstream commits between two commits of a repository. */
+export interface CommitRange {
+  /** GitHub's page comparing the two commits. */
+  compareUrl: string;
+  /** How many commits the range holds in all (the path's are among them). */
+  total: number;
+  /** The commits of the range that touched the path, newest first (at most the first 250 of the range are looked at). */
+  commits: { sha: string; subject: string; url: string }[];
+}
+
+/** A label forge puts on its pull requests. */
+export interface LabelSpec {
+  name: string;
+  /** Six hex digits, no '#'. */
+  color: string;
+  description: string;
+}
+
 export interface WaitProgress {
   /** 1 for the first wait. */
   attempt: number;
@@ -98,6 +124,21 @@ export interface GitHubPort {
   compare(repo: RepoName, base: string, head: string): Promise<{ ahead: number; behind: number }>;
   /** Brings `branch` of a fork up to date with the same branch upstream (GitHub's merge-upstream). */
   mergeUpstream(fork: RepoName, branch: string): Promise<MergeUpstreamOutcome>;
+  /** Every open pull request of `repo` (the first 1,000). */
+  openPullRequests(repo: RepoName): Promise<PullRequestInfo[]>;
+  /** Comments on a pull request, then closes it. */
+  closePullRequest(repo: RepoName, number: number, comment: string): Promise<PullRequestInfo>;
+  /**
+   * Puts labels on a pull request, creating those the repository lacks. A label the token may not
+   * create (or a pull request it may not label) is skipped, not an error: `skipped` names them.
+   */
+  addLabels(repo: RepoName, number: number, labels: readonly LabelSpec[]): Promise<{ applied: string[]; skipped: string[] }>;
+  /** A commit of `repo`: message, tree and parents. */
+  gitCommit(repo: RepoName, sha: string): Promise<GitCommitInfo>;
+  /** A file's bytes at `ref` (`path` from the repository's top); null when there is none (or it is too large for the API). */
+  fileContent(repo: RepoName, path: string, ref: string): Promise<Uint8Array | null>;
+  /** The commits from `from` (excluded) to `to` that touched `path` (a folder or a file). */
+  commitsTouching(repo: RepoName, range: { from: string; to: string; path: string }): Promise<CommitRange>;
 }
 
 /** Who makes a commit forge creates: the consumer repository's git identity. */

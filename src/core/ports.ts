@@ -211,6 +211,10 @@ export interface LockStore {
   read(): Promise<Lockfile>;
   /** Writes deterministically; skips the write when nothing changed. Returns whether it wrote. */
   write(lock: Lockfile): Promise<boolean>;
+  /** The exact text write() would put in the file, without writing it. */
+  format(lock: Lockfile): string;
+  /** Reads lockfile text from elsewhere (a commit of another branch); throws E_LOCKFILE_INVALID as read() does. */
+  parse(text: string): Lockfile;
 }
 
 /** Remembers the file list of every tree forge installed, so status can name changed files offline. */

@@ -23,12 +23,16 @@
  * - merge-upstream fast-forwards, merges (git merge-tree) or answers 409 on a conflict; 422 when
  *   the branch is missing, or when upstream commits touch .github/workflows and the token lacks
  *   the `workflow` scope (user tokens have `repo` and `workflow` unless `scopes` says otherwise).
- * - compare across the network (counts from git rev-list).
+ * - compare across the network (counts from git rev-list), of branches, tags or commit ids.
  * - pull requests: list with GitHub's `head` filter semantics (owner:branch; a bare branch name
  *   is ignored), create with its 422s ("A pull request already exists for …", "No commits
  *   between …", an invalid head or base), get and update; head.sha follows the branch.
  *   mergePullRequest/closePullRequest act as a maintainer on the web page would.
- * - labels on pull requests.
+ * - labels: read, created, put on pull requests (GitHub creates a missing one on the way too);
+ *   comments on pull requests; commits (one as git stores it, and a branch's history filtered by
+ *   path, from git log).
+ * - a user whose `forbid` lists a route (`POST /repos/{owner}/{repo}/labels`) gets a 403 there,
+ *   as a GITHUB_TOKEN without that permission does.
  * - rate limits on demand (primary: 403, x-ratelimit-remaining 0 and a reset time; secondary:
  *   403 with retry-after), faults on demand (every Nth API request answers 502 or resets).
  *
@@ -51,6 +55,8 @@ export interface FakeGitHubUser {
   scopes?: string[];
   /** Installation tokens: the `owner/name` repositories they may write. */
   repositories?: string[];
+  /** Routes (`POST /repos/{owner}/{repo}/labels`) this token may not use: answered 403, as GitHub does for a missing permission. */
+  forbid?: string[];
 }
 
 export interface RepositoryOptions {
@@ -90,6 +96,8 @@ export interface FakeRepository {
   /** Looks left before a new fork is ready (0: ready). */
   notReady: number;
   labels: Map<string, number>;
+  /** Colour and description of labels created through the API. */
+  labelDetails: Map<string, { color: string; description: string | null }>;
 }
 
 export interface FakePullRequest {
@@ -114,6 +122,8 @@ export interface FakePullRequest {
   updatedAt: string;
   user: string;
   labels: string[];
+  /** Comments, oldest first. */
+  comments: { id: number; body: string; user: string; createdAt: string }[];
 }
 
 export interface GitHubServerOptions {
@@ -398,8 +408,8 @@ export function attachGitHub(server: GitServer, options: GitHubServerOptions = {
       node_id: `LA_${repo.labels.get(name)}`,
       url: `${api}/repos/${repo.fullName}/labels/${encodeURIComponent(name)}`,
       name,
-      description: null,
-      color: 'ededed',
+      description: repo.labelDetails.get(name)?.description ?? null,
+      color: repo.labelDetails.get(name)?.color ?? 'ededed',
       default: false,
     };
   }
@@ -512,6 +522,13 @@ export function attachGitHub(server: GitServer, options: GitHubServerOptions = {
 
   async function branchSha(fullName: string, branch: string): Promise<string | null> {
     const result = await runGit(['rev-parse', '--verify', '-q', `refs/heads/${branch}^{commit}`], gitDir(fullName));
+    return result.code === 0 ? result.stdout : null;
+  }
+
+  /** A tag or a full commit id of the repository, as the commit it names. */
+  async function revision(fullName: string, spec: string): Promise<string | null> {
+    const ref = /^[0-9a-f]{40}$/.test(spec) ? spec : `refs/tags/${spec}`;
+    const result = await runGit(['rev-parse', '--verify', '-q', `${ref}^{commit}`], gitDir(fullName));
     return result.code === 0 ? result.stdout : null;
   }
 
@@ -697,7 +714,8 @@ export function attachGitHub(server: GitServer, options: GitHubServerOptions = {
     if (!match) return error(404, 'Not Found');
     const side = async (spec: string): Promise<string | null> => {
       const colon = spec.indexOf(':');
-      if (colon < 0) return branchSha(repo.fullName, spec);
+      // A branch, a tag or a commit id, as GitHub takes them.
+      if (colon < 0) return (await branchSha(repo.fullName, spec)) ?? (await revision(repo.fullName, spec));
       const owner = spec.slice(0, colon).toLowerCase();
       const branch = spec.slice(colon + 1);
       const network = key(rootOf(repo).fullName);
@@ -749,7 +767,8 @@ export function attachGitHub(server: GitServer, options: GitHubServerOptions = {
     }
     if (base) list = list.filter((p) => p.baseRef === base);
     const perPage = Math.min(100, Number(query.get('per_page') ?? 30) || 30);
-    return { status: 200, body: await Promise.all([...list].reverse().slice(0, perPage).map((p) => pullJson(p, false))) };
+    const page = Math.max(1, Number(query.get('page') ?? 1) || 1);
+    return { status: 200, body: await Promise.all([...list].reverse().slice((page - 1) * perPage, page * perPage).map((p) => pullJson(p, false))) };
   });
 
   route('POST', '/repos/{owner}/{repo}/pulls', async ({ params, body, caller }) => {
@@ -802,6 +821,7 @@ export function attachGitHub(server: GitServer, options: GitHubServerOptions = {
       updatedAt: at,
       user: caller.user!.kind === 'installation' ? 'github-actions[bot]' : caller.user!.login,
       labels: [],
+      comments: [],
     };
     list.push(pr);
     return { status: 201, body: await pullJson(pr, true), headers: { location: `${api}/repos/${base.fullName}/pulls/${pr.number}` } };
@@ -860,6 +880,135 @@ export function attachGitHub(server: GitServer, options: GitHubServerOptions = {
       if (!pr.labels.includes(name)) pr.labels.push(name);
     }
     return { status: 200, body: pr.labels.map((l) => labelJson(repo, l)) };
+  });
+
+  route('POST', '/repos/{owner}/{repo}/issues/{issue_number}/comments', async ({ params, body, caller }) => {
+    const missing = requireUser(caller);
+    if (missing) return missing;
+    const repo = findRepo(params[0]!, params[1]!, caller);
+    if (isAnswer(repo)) return repo;
+    const pr = findPull(repo, params[2]!);
+    if (!isPull(pr)) return pr;
+    const text = (body as { body?: unknown } | null)?.body;
+    if (typeof text !== 'string' || text === '') return validationFailed([{ resource: 'IssueComment', field: 'body', code: 'missing_field' }]);
+    const login = caller.user!.kind === 'installation' ? 'github-actions[bot]' : caller.user!.login;
+    const comment = { id: nextId++, body: text, user: login, createdAt: now() };
+    pr.comments.push(comment);
+    const a = `${api}/repos/${repo.fullName}`;
+    return {
+      status: 201,
+      body: {
+        id: comment.id,
+        node_id: `IC_${comment.id}`,
+        url: `${a}/issues/comments/${comment.id}`,
+        html_url: `${web}/${repo.fullName}/pull/${pr.number}#issuecomment-${comment.id}`,
+        body: text,
+        user: simpleUser(login),
+        created_at: comment.createdAt,
+        updated_at: comment.createdAt,
+        issue_url: `${a}/issues/${pr.number}`,
+        author_association: login.toLowerCase() === repo.owner.toLowerCase() ? 'OWNER' : 'NONE',
+        performed_via_github_app: null,
+      },
+      headers: { location: `${a}/issues/comments/${comment.id}` },
+    };
+  });
+
+  route('GET', '/repos/{owner}/{repo}/labels/{name}', ({ params, caller }) => {
+    const repo = findRepo(params[0]!, params[1]!, caller);
+    if (isAnswer(repo)) return repo;
+    return repo.labels.has(params[2]!) ? { status: 200, body: labelJson(repo, params[2]!) } : error(404, 'Not Found');
+  });
+
+  route('POST', '/repos/{owner}/{repo}/labels', ({ params, body, caller }) => {
+    const missing = requireUser(caller);
+    if (missing) return missing;
+    const repo = findRepo(params[0]!, params[1]!, caller);
+    if (isAnswer(repo)) return repo;
+    if (!canPush(repo, caller)) return error(403, 'Resource not accessible by personal access token');
+    const input = (body ?? {}) as { name?: unknown; color?: unknown; description?: unknown };
+    if (typeof input.name !== 'string' || input.name.trim() === '') return validationFailed([{ resource: 'Label', field: 'name', code: 'missing_field' }]);
+    if (input.color !== undefined && (typeof input.color !== 'string' || !/^[0-9a-fA-F]{6}$/.test(input.color))) return validationFailed([{ resource: 'Label', field: 'color', code: 'invalid' }]);
+    if (repo.labels.has(input.name)) return validationFailed([{ resource: 'Label', field: 'name', code: 'already_exists' }]);
+    repo.labels.set(input.name, nextId++);
+    repo.labelDetails.set(input.name, { color: typeof input.color === 'string' ? input.color.toLowerCase() : 'ededed', description: typeof input.description === 'string' ? input.description : null });
+    return { status: 201, body: labelJson(repo, input.name), headers: { location: `${api}/repos/${repo.fullName}/labels/${encodeURIComponent(input.name)}` } };
+  });
+
+  route('GET', '/repos/{owner}/{repo}/git/commits/{commit_sha}', async ({ params, caller }) => {
+    const repo = findRepo(params[0]!, params[1]!, caller);
+    if (isAnswer(repo)) return repo;
+    const dir = gitDir(repo.fullName);
+    const sha = params[2]!;
+    if (!/^[0-9a-f]{40}$/.test(sha) || (await runGit(['cat-file', '-e', `${sha}^{commit}`], dir)).code !== 0) return error(404, 'Not Found');
+    const full = await commitJson(repo.fullName, sha);
+    const raw = await gitOk(['cat-file', 'commit', sha], dir);
+    const a = `${api}/repos/${repo.fullName}`;
+    return {
+      status: 200,
+      body: {
+        sha,
+        node_id: full.node_id,
+        url: `${a}/git/commits/${sha}`,
+        html_url: full.html_url,
+        author: full.commit.author,
+        committer: full.commit.committer,
+        tree: full.commit.tree,
+        // As git stores it (commitJson trims the end for the REST commit object).
+        message: raw.slice(raw.indexOf('\n\n') + 2),
+        parents: full.parents,
+        verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+      },
+    };
+  });
+
+  route('GET', '/repos/{owner}/{repo}/contents/{path+}', async ({ params, query, caller }) => {
+    const repo = findRepo(params[0]!, params[1]!, caller);
+    if (isAnswer(repo)) return repo;
+    const dir = gitDir(repo.fullName);
+    const ref = query.get('ref') ?? repo.defaultBranch;
+    const path = params[2]!;
+    const entry = await runGit(['ls-tree', '--full-tree', ref, '--', path], dir);
+    const match = /^(\d+) (\w+) ([0-9a-f]{40})\t/.exec(entry.stdout);
+    if (entry.code !== 0 || !match || match[2] !== 'blob') return error(404, 'Not Found');
+    const content = await new Promise<Buffer>((resolve, reject) =>
+      execFile('git', ['cat-file', 'blob', match[3]!], { cwd: dir, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (failure, stdout) => (failure ? reject(failure) : resolve(stdout))),
+    );
+    const a = `${api}/repos/${repo.fullName}`;
+    const self = `${a}/contents/${path}?ref=${encodeURIComponent(ref)}`;
+    const html = `${web}/${repo.fullName}/blob/${ref}/${path}`;
+    const git = `${a}/git/blobs/${match[3]}`;
+    return {
+      status: 200,
+      body: {
+        type: 'file',
+        encoding: 'base64',
+        size: content.length,
+        name: path.split('/').pop(),
+        path,
+        content: content.toString('base64').replace(/(.{60})/g, '$1\n'),
+        sha: match[3],
+        url: self,
+        git_url: git,
+        html_url: html,
+        download_url: `${web}/${repo.fullName}/raw/${ref}/${path}`,
+        _links: { git, html, self },
+      },
+    };
+  });
+
+  route('GET', '/repos/{owner}/{repo}/commits', async ({ params, query, caller }) => {
+    const repo = findRepo(params[0]!, params[1]!, caller);
+    if (isAnswer(repo)) return repo;
+    const dir = gitDir(repo.fullName);
+    const start = query.get('sha') ?? repo.defaultBranch;
+    const perPage = Math.min(100, Number(query.get('per_page') ?? 30) || 30);
+    const page = Math.max(1, Number(query.get('page') ?? 1) || 1);
+    const path = query.get('path');
+    const log = await runGit(['log', '--format=%H', `--skip=${(page - 1) * perPage}`, `--max-count=${perPage}`, start, '--', ...(path ? [path] : [])], dir);
+    if (log.code !== 0) return error(404, `No commit found for SHA: ${start}`);
+    const shas = log.stdout.split('\n').filter(Boolean);
+    return { status: 200, body: await Promise.all(shas.map((sha) => commitJson(repo.fullName, sha))) };
   });
 
   // --- HTTP ------------------------------------------------------------------------------------
@@ -961,6 +1110,7 @@ export function attachGitHub(server: GitServer, options: GitHubServerOptions = {
         };
       } else if (isAnswer(caller)) answer = caller;
       else if (!found) answer = error(404, 'Not Found');
+      else if (caller.user?.forbid?.includes(`${method} ${found[2]}`)) answer = error(403, `Resource not accessible by ${caller.user.kind === 'installation' ? 'integration' : 'personal access token'}`);
       else answer = await found[3]({ params, query: url.searchParams, body, caller });
     }
     const exchange: GitHubExchange = { method, route: routeName, path, status: answer.status, request: body, response: answer.body ?? null, headers: req.headers };
@@ -1022,6 +1172,7 @@ export function attachGitHub(server: GitServer, options: GitHubServerOptions = {
       createdAt: now(),
       notReady: 0,
       labels: new Map(),
+      labelDetails: new Map(),
     };
     repos.set(key(fullName), repo);
     return repo;

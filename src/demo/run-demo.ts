@@ -169,6 +169,29 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await forge(['fork', 'sync', '--all']);
     narrate('Everything forge did is logged, and each step can be undone');
     await forge(['sync', 'log', 'salesforce-lookup']);
+
+    narrate(
+      'The workspace is pushed to you/my-agent on the embedded GitHub, where a daily workflow (forge init --github-actions) keeps its components current. Upstream releases salesforce-lookup 2.1.6 (with your merged timeout); the job merges it and opens the update pull request',
+    );
+    await makeRepo(upstreams, 'you/my-agent', { files: { 'README.md': '# my-agent\n' }, message: 'start my-agent' });
+    github.addRepository('you', 'my-agent');
+    // git pushes with the demo's token in a header set through the environment (never in a file or argv).
+    const pushEnv = { ...env, GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}` };
+    await git(['remote', 'add', 'origin', `${server.url}/you/my-agent.git`], { cwd: workspace, env });
+    await git(['fetch', '-q', 'origin', 'main'], { cwd: workspace, env: pushEnv });
+    await git(['reset', '-q', '--soft', 'FETCH_HEAD'], { cwd: workspace, env });
+    await git(['add', '-A'], { cwd: workspace, env });
+    await git(['commit', '-q', '-m', 'my-agent with salesforce-lookup'], { cwd: workspace, env });
+    await git(['push', '-q', 'origin', 'HEAD:main'], { cwd: workspace, env: pushEnv });
+    const v216 = lookupFiles('2.1.6', '\n  max_results: 50');
+    v216['components/tools/salesforce-lookup/component.yaml'] = v216['components/tools/salesforce-lookup/component.yaml'].replace('timeout: 30', 'timeout: 60');
+    v216['components/tools/salesforce-lookup/lookup.py'] = 'def lookup(account_id, fields=None):\n    """Find an account by id."""\n    return {"id": account_id, "source": "salesforce", "fields": fields or []}\n';
+    await commitToRepo(upstreams, 'company/crm-tools', { files: v216, tag: 'v2.1.6', message: 'salesforce-lookup 2.1.6: ask for the fields you need' });
+    await forge(['sync', 'pull', '--all', '--pr']);
+    const [update] = github.pullRequests('you/my-agent');
+    if (!update) throw new Error('the update pull request forge reported is not on the demo server');
+    narrate(`Pull request #${update.number} on you/my-agent, "${update.title}", as GitHub shows its description:`);
+    for (const line of (update.body ?? '').split('\n')) write(line);
   } finally {
     github.detach();
     await server.stop();

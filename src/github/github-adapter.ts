@@ -7,7 +7,9 @@ import { registerSecret } from '../errors.js';
 import { createApi } from './api.js';
 import { compare, createFork, forksOwnedBy, mergeUpstream, waitForFork } from './forks.js';
 import { createHostResolver, type HostEnvironment } from './hosts.js';
-import { findOpenPullRequest, getPullRequest, openPullRequest, updatePullRequest } from './pull-requests.js';
+import { addLabels } from './labels.js';
+import { commitsTouching, fileContent, gitCommit } from './commits.js';
+import { closePullRequest, findOpenPullRequest, getPullRequest, openPullRequest, openPullRequests, updatePullRequest } from './pull-requests.js';
 import { getRepository, getViewer } from './repositories.js';
 
 export interface GitHubAdapterOptions {
@@ -52,5 +54,11 @@ export function createGitHubAdapter(options: GitHubAdapterOptions): GitHubPort {
     updatePullRequest: (upstream, number, change) => updatePullRequest(api, upstream, number, change),
     compare: (repo, base, head) => compare(api, repo, base, head),
     mergeUpstream: (fork, branch) => mergeUpstream(api, fork, branch),
+    openPullRequests: (repo) => openPullRequests(api, repo),
+    closePullRequest: (repo, number, comment) => closePullRequest(api, repo, number, comment),
+    addLabels: (repo, number, labels) => addLabels(api, repo, number, labels),
+    gitCommit: (repo, sha) => gitCommit(api, repo, sha),
+    commitsTouching: (repo, range) => commitsTouching(api, repo, range),
+    fileContent: (repo, path, ref) => fileContent(api, repo, path, ref),
   };
 }

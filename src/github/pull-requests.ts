@@ -108,3 +108,28 @@ export async function updatePullRequest(api: Api, upstream: RepoName, number: nu
   );
   return toPullRequest(data as unknown as PullRequestJson);
 }
+
+const OPEN_PAGES = 10;
+
+export async function openPullRequests(api: Api, repo: RepoName): Promise<PullRequestInfo[]> {
+  const out: PullRequestInfo[] = [];
+  for (let page = 1; page <= OPEN_PAGES; page++) {
+    const { data } = await api.call(repo.host, `listing the open pull requests of ${describe(repo)}`, (c) => c.rest.pulls.list({ owner: repo.owner, repo: repo.name, state: 'open', per_page: 100, page }), {
+      data: { repository: describe(repo) },
+    });
+    out.push(...(data as unknown as PullRequestJson[]).map(toPullRequest));
+    if (data.length < 100) break;
+  }
+  return out;
+}
+
+/** Says why in a comment, then closes the pull request (the branch stays). */
+export async function closePullRequest(api: Api, repo: RepoName, number: number, comment: string): Promise<PullRequestInfo> {
+  await api.call(repo.host, `commenting on pull request #${number} of ${describe(repo)}`, (c) => c.rest.issues.createComment({ owner: repo.owner, repo: repo.name, issue_number: number, body: comment }), {
+    data: { repository: describe(repo), number },
+  });
+  const { data } = await api.call(repo.host, `closing pull request #${number} of ${describe(repo)}`, (c) => c.rest.pulls.update({ owner: repo.owner, repo: repo.name, pull_number: number, state: 'closed' }), {
+    data: { repository: describe(repo), number },
+  });
+  return toPullRequest(data as unknown as PullRequestJson);
+}

@@ -382,6 +382,8 @@ export function createLockStore(root: string, parsed: ParsedCache<Lockfile> = cr
       return lock;
     },
 
+    format: (lock) => serializeLockfile(lock),
+    parse: (text) => parseLockfile(text, LOCKFILE_NAME),
     async write(lock) {
       const current = await currentText();
       // The file already says exactly this, as forge writes it: nothing to serialize.

@@ -13,6 +13,7 @@ import type {
 } from '../core/ports.js';
 import type { TreeIndex } from '../core/ports.js';
 import type { CommitIdentity, GitHubPort } from '../core/github.js';
+import type { ConsumerRepoPort } from '../core/consumer-repo.js';
 
 export type { TreeIndex };
 
@@ -27,6 +28,8 @@ export interface EngineContext {
   git: () => GitPort;
   /** GitHub hosts (push, forks, pull requests); built on first use, Octokit loaded on first request. */
   github?: () => GitHubPort;
+  /** The consumer repository's own git (the update pull request commits and pushes there); built on first use. */
+  consumer?: () => ConsumerRepoPort;
   /** The consumer repository's git identity, for commits forge makes (push). */
   identity?: () => Promise<CommitIdentity>;
   clock: Clock;

@@ -95,6 +95,11 @@ export interface PullOptions {
    * it). A pull never does: a move down there is refused unless --to asks for it.
    */
   allowDowngrade?: boolean;
+  /**
+   * Components to keep at their lock entry whatever upstream has (the update pull request leaves
+   * out those that would conflict); everything else still moves, as with local changes that block.
+   */
+  hold?: ReadonlySet<string>;
 }
 
 export async function planPull(ctx: EngineContext, options: PullOptions): Promise<PullPlan> {
@@ -130,6 +135,7 @@ export async function planPull(ctx: EngineContext, options: PullOptions): Promis
   // Without a strategy, a component with local changes cannot move. Hold those where they are and
   // resolve again, so everything else still moves; if the others cannot move without them, nothing does.
   const held = options.strategy === null ? await dirtyMovers(ctx, lock, resolution, selected) : new Set<string>();
+  for (const name of options.hold ?? []) if (lock.components[name]) held.add(name);
   let stuck = false;
   if (held.size > 0) {
     const again = await resolve(held);

@@ -45,6 +45,8 @@ export interface StatusReport {
   components: ComponentStatus[];
   summary: Record<Status, number>;
   offline: boolean;
+  /** Line of each component's entry in forge.yaml (annotations point there). */
+  lines: Record<string, number>;
 }
 
 export interface StatusOptions {
@@ -99,7 +101,7 @@ export async function status(ctx: EngineContext, options: StatusOptions): Promis
   // Key order as the contract shows it; STATUS_ORDER is precedence, not display order.
   const summary: Record<Status, number> = { synced: 0, modified: 0, outdated: 0, conflict: 0, forked: 0, detached: 0 };
   for (const c of components) summary[c.status] += 1;
-  return { components, summary, offline: options.offline };
+  return { components, summary, offline: options.offline, lines: Object.fromEntries(manifest.components.map((c) => [c.name, c.line])) };
 }
 
 function openPullRequest(prs: PullRequestRecord[], name: string, entry: LockEntry | undefined): PullRequestRecord | undefined {

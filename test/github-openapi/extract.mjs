@@ -34,6 +34,12 @@ const OPERATIONS = [
   ['get', '/repos/{owner}/{repo}/pulls/{pull_number}'],
   ['patch', '/repos/{owner}/{repo}/pulls/{pull_number}'],
   ['post', '/repos/{owner}/{repo}/issues/{issue_number}/labels'],
+  ['post', '/repos/{owner}/{repo}/issues/{issue_number}/comments'],
+  ['get', '/repos/{owner}/{repo}/labels/{name}'],
+  ['post', '/repos/{owner}/{repo}/labels'],
+  ['get', '/repos/{owner}/{repo}/commits'],
+  ['get', '/repos/{owner}/{repo}/git/commits/{commit_sha}'],
+  ['get', '/repos/{owner}/{repo}/contents/{path}'],
   ['get', '/user'],
   ['get', '/installation/repositories'],
 ];

@@ -7,7 +7,7 @@
  *   hub.addRepository(TOOLS, { canPush: false });
  *   const ctx = makeContext(world, { github: () => hub, identity: async () => IDENTITY });
  */
-import type { GitHubPort, GitHubRepository, MergeUpstreamOutcome, NewPullRequest, PullRequestInfo, RepoName } from '../../src/core/github.js';
+import type { CommitRange, GitCommitInfo, GitHubPort, GitHubRepository, LabelSpec, MergeUpstreamOutcome, NewPullRequest, PullRequestInfo, RepoName } from '../../src/core/github.js';
 import { ForgeError } from '../../src/errors.js';
 import { repositoryId } from '../../src/core/repository.js';
 import type { FakeUpstream } from './fakes.js';
@@ -27,6 +27,12 @@ export class FakeGitHub implements GitHubPort {
   forkWaits = 2;
   /** Makes the next openPullRequest fail as if another run opened one meanwhile. */
   raceOnOpen = false;
+  /** Comments forge wrote, per pull request number. */
+  readonly comments = new Map<number, string[]>();
+  /** Labels per pull request number. */
+  readonly labels = new Map<number, string[]>();
+  /** The token may not create or apply labels (GITHUB_TOKEN without the permission). */
+  labelsForbidden = false;
   /** Makes the next openPullRequest throw this (GitHub unreachable, say). */
   failNextOpen: Error | null = null;
   login: string | null;
@@ -240,5 +246,57 @@ export class FakeGitHub implements GitHubPort {
     for (const [oid, c] of this.upstream.repo(upstream.address).commits) forkRepo.commits.set(oid, c);
     forkRepo.refs.set(`refs/heads/${branch}`, theirs);
     return { kind: 'fast-forward', message: 'Successfully fetched and fast-forwarded from upstream.' };
+  }
+
+  async openPullRequests(repo: RepoName): Promise<PullRequestInfo[]> {
+    this.calls.push(`openPullRequests ${repo.owner}/${repo.name}`);
+    return this.pulls.filter((p) => p.repository === this.key(repo) && p.state === 'open').map((p) => this.view(p));
+  }
+
+  async closePullRequest(repo: RepoName, number: number, comment: string): Promise<PullRequestInfo> {
+    this.calls.push(`closePullRequest #${number}`);
+    const found = this.pulls.find((p) => p.repository === this.key(repo) && p.number === number)!;
+    this.comments.set(number, [...(this.comments.get(number) ?? []), comment]);
+    found.state = 'closed';
+    return this.view(found);
+  }
+
+  async addLabels(repo: RepoName, number: number, labels: readonly LabelSpec[]): Promise<{ applied: string[]; skipped: string[] }> {
+    this.calls.push(`addLabels #${number} ${labels.map((l) => l.name).join(',')}`);
+    if (this.labelsForbidden) return { applied: [], skipped: labels.map((l) => l.name) };
+    this.labels.set(number, [...new Set([...(this.labels.get(number) ?? []), ...labels.map((l) => l.name)])]);
+    return { applied: labels.map((l) => l.name), skipped: [] };
+  }
+
+  async gitCommit(repo: RepoName, sha: string): Promise<GitCommitInfo> {
+    this.calls.push(`gitCommit ${sha.slice(0, 7)}`);
+    const commit = this.upstream.repo(this.find(repo).address).commits.get(sha);
+    if (!commit) throw new ForgeError('E_REPO_NOT_FOUND', `GitHub found nothing while reading commit ${sha} (HTTP 404).`);
+    return { sha, message: commit.info.message, tree: commit.info.tree, parents: commit.info.parents };
+  }
+
+  /** The range's commits whose folder `path` differs from their first parent's (folders only; the loopback server does files too). */
+  async commitsTouching(repo: RepoName, range: { from: string; to: string; path: string }): Promise<CommitRange> {
+    this.calls.push(`commitsTouching ${repo.owner}/${repo.name} ${range.path}`);
+    const entry = this.find(repo);
+    const fake = this.upstream.repo(entry.address);
+    const before = this.ancestry(entry.address, range.from);
+    const inRange = [...this.ancestry(entry.address, range.to)].filter((c) => !before.has(c));
+    const touched = inRange.filter((oid) => {
+      const parent = fake.commits.get(oid)!.info.parents[0];
+      return !parent || fake.treeAt(oid, range.path) !== fake.treeAt(parent, range.path);
+    });
+    const order = (oid: string) => fake.commits.get(oid)!.info.author.timestamp;
+    return {
+      compareUrl: `${entry.repo.htmlUrl}/compare/${range.from}...${range.to}`,
+      total: inRange.length,
+      commits: touched.sort((a, b) => order(b) - order(a)).map((sha) => ({ sha, subject: fake.commits.get(sha)!.info.message.split('\n')[0]!, url: `${entry.repo.htmlUrl}/commit/${sha}` })),
+    };
+  }
+
+  async fileContent(repo: RepoName, path: string, ref: string): Promise<Uint8Array | null> {
+    this.calls.push(`fileContent ${path}@${ref.slice(0, 7)}`);
+    const commit = this.upstream.repo(this.find(repo).address).commits.get(ref);
+    return commit?.files.get(path)?.content ?? null;
   }
 }

@@ -645,6 +645,12 @@ export class FakeLockStore implements LockStore {
   async read(): Promise<Lockfile> {
     return clone(this.lockfile);
   }
+  format(lock: Lockfile): string {
+    return `${canonical(lock)}\n`;
+  }
+  parse(text: string): Lockfile {
+    return JSON.parse(text) as Lockfile;
+  }
   async write(lock: Lockfile): Promise<boolean> {
     this.writeCalls++;
     if (canonical(lock) === canonical(this.lockfile)) return false;

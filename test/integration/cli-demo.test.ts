@@ -40,6 +40,10 @@ describe.concurrent('forge demo', () => {
     // The edit goes to a fork on the embedded GitHub, with a pull request whose URL is printed.
     expect(human.stdout).toMatch(/✓ Opened pull request #1: http:\/\/127\.0\.0\.1:\d+\/company\/crm-tools\/pull\/1/);
     expect(human.stdout).toContain('1 commit behind, fast-forwarded');
+    // It ends with the update pull request of a scheduled job, and prints what the pull request says.
+    expect(human.stdout).toMatch(/✓ Opened pull request #1: http:\/\/127\.0\.0\.1:\d+\/you\/my-agent\/pull\/1/);
+    expect(human.stdout).toContain('<!-- forge:update v1 -->');
+    expect(human.stdout).toMatch(/\| `salesforce-lookup` \| 2\.1\.5 → \*\*2\.1\.6\*\* .*salesforce-lookup 2\.1\.6: ask for the fields you need.* \| kept; merged with upstream: `component\.yaml` \|/);
 
     const r = await forge(['demo', '--keep', '--json'], { cwd: tmp, env: { TMPDIR: tmp } });
     expect(r.code).toBe(0);
@@ -53,16 +57,18 @@ describe.concurrent('forge demo', () => {
     const status = await forge(['sync', 'status', '--offline', '--json'], { cwd: result.workspace, env });
     expect(status.code).toBe(0);
     const byName = Object.fromEntries(status.json().components.map((c: { name: string; status: string }) => [c.name, c.status]));
-    expect(byName).toEqual({ 'salesforce-lookup': 'modified', 'email-composer': 'synced', tone: 'synced' });
+    // The update pull request's pull merged 2.1.6, which carries the edit the demo sent upstream: nothing local is left.
+    expect(byName).toEqual({ 'salesforce-lookup': 'synced', 'email-composer': 'synced', tone: 'synced' });
     const diff = await forge(['dev', 'diff', 'salesforce-lookup'], { cwd: result.workspace, env });
     expect(diff.code).toBe(0);
-    expect(diff.stdout).toContain('timeout');
+    const log = await forge(['sync', 'log', 'salesforce-lookup'], { cwd: result.workspace, env });
+    expect(log.stdout).toContain('merged upstream 2.1.5 → 2.1.6');
     for (const args of [['sync', 'log'], ['graph']]) expect((await forge(args, { cwd: result.workspace, env })).code).toBe(0);
 
     // The kept upstreams are real repositories: the locked commit is in them.
     const lock = (await forge(['sync', 'status', '--offline', '--json'], { cwd: result.workspace, env })).json();
     const lookup = lock.components.find((c: { name: string }) => c.name === 'salesforce-lookup');
-    expect(await gitRevParse(join(result.upstreams, 'company', 'crm-tools.git'), 'v2.1.5^{commit}')).toBe(lookup.commit);
+    expect(await gitRevParse(join(result.upstreams, 'company', 'crm-tools.git'), 'v2.1.6^{commit}')).toBe(lookup.commit);
     // The single-file component: the file in place, its blob locked as upstream has it.
     expect(await readFile(join(result.workspace, 'prompts/tone.md'), 'utf8')).toContain('warm, professional tone');
     const tone = (parse(await readFile(join(result.workspace, 'forge.lock.yaml'), 'utf8')) as { components: Record<string, { blob: string }> }).components.tone!;

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { ForgeCommand } from '../../cli/base-command.js';
 import { ago, short, table } from '../../cli/render.js';
-import { status, type ComponentStatus } from '../../sync/status.js';
+import { status, type ComponentStatus, type StatusReport } from '../../sync/status.js';
 import { STATUS_ORDER } from '../../core/model.js';
 
 const symbol: Record<string, string> = { synced: '✓', modified: '⚠', outdated: '⬆', conflict: '✗', forked: '⑂', detached: '⊘' };
@@ -21,7 +21,7 @@ export default class Status extends ForgeCommand {
   async run() {
     const { argv, flags } = await this.parse(Status);
     const names = (argv as string[]).filter(Boolean);
-    return this.withEngine({ mutate: false, offline: flags.offline, concurrency: flags.concurrency }, async (ctx) => {
+    return this.withEngine({ mutate: false, offline: flags.offline, concurrency: flags.concurrency }, async (ctx, root) => {
       const report = await status(ctx, { names: flags.all ? [] : names, offline: flags.offline, detailed: flags.detailed });
       const components = report.components.map(({ note: _note, changes, requiredBy: _r, ...rest }) => ({ ...rest, ...(changes ? { changes } : {}) }));
       const summaryLine = STATUS_ORDER.slice()
@@ -51,15 +51,32 @@ export default class Status extends ForgeCommand {
         this.say('');
         this.say(`Summary: ${summaryLine || 'nothing to report'}`);
       }
-      this.actionsOutput(Object.fromEntries(STATUS_ORDER.map((s) => [s, report.summary[s]])));
-      if (process.env.GITHUB_STEP_SUMMARY) {
-        this.actionsSummary(
-          ['### forge sync status', '', '| Component | Status | Version | Upstream |', '| --- | --- | --- | --- |',
-            ...report.components.map((c) => `| ${c.name} | ${c.status} | ${c.version ?? '-'} | ${c.latestVersion ?? short(c.upstreamCommit)} |`), '', summaryLine].join('\n'),
-        );
-      }
+      this.annotateStatus(report, root);
+      this.actionsOutput({
+        ...Object.fromEntries(STATUS_ORDER.map((s) => [s, report.summary[s]])),
+        changed: report.components.filter((c) => c.status !== 'synced').map((c) => c.name),
+      });
+      this.actionsSummary(statusSummary(report, summaryLine));
       return { components, summary: report.summary };
     });
+  }
+
+  /**
+   * Under GitHub Actions: a warning per outdated component, an error per conflict, a notice per
+   * modified or forked one, each on the component's line of forge.yaml (a dependency's on the
+   * line of the component that needs it).
+   */
+  private annotateStatus(report: StatusReport, root: string): void {
+    if (!this.actions.enabled) return;
+    const file = this.workspacePath(root, 'forge.yaml');
+    for (const c of report.components) {
+      const line = report.lines[c.name] ?? c.requiredBy.map((n) => report.lines[n]).find((l) => l !== undefined);
+      const at = { file, ...(line !== undefined ? { line } : {}), title: `forge: ${c.name} is ${c.status}` };
+      if (c.status === 'outdated') this.actions.annotate('warning', `${c.name} ${c.version ?? short(c.commit)} is behind upstream ${c.latestVersion ?? short(c.upstreamCommit)}. Run 'forge sync pull ${c.name}'.`, at);
+      else if (c.status === 'conflict') this.actions.annotate('error', `${c.name} has unresolved conflicts in ${c.conflicts.map((x) => x.file).join(', ')}. Run 'forge sync resolve ${c.name}'.`, at);
+      else if (c.status === 'modified') this.actions.annotate('notice', `${c.name} has local changes to ${c.localChanges.length} file(s)${c.behind ? `, and upstream has ${c.latestVersion ?? 'a newer commit'}` : ''}.`, at);
+      else if (c.status === 'forked') this.actions.annotate('notice', `${c.name}'s local changes await upstream${c.pullRequest ? ` in ${c.pullRequest}` : c.fork ? ` on ${c.fork}` : ''}.`, at);
+    }
   }
 
   private detailed(c: ComponentStatus): void {
@@ -84,4 +101,17 @@ export default class Status extends ForgeCommand {
     this.say(`Last sync: ${c.lastSyncAt ?? 'never'} (${ago(c.lastSyncAt)})`);
     this.say('');
   }
+}
+
+function statusSummary(report: StatusReport, summaryLine: string): string {
+  const cell = (text: string) => text.replace(/\|/g, '\\|');
+  return [
+    '### forge sync status',
+    '',
+    '| Component | Status | Version | Upstream |',
+    '| --- | --- | --- | --- |',
+    ...report.components.map((c) => `| ${cell(c.name)} | ${symbol[c.status]} ${c.status} | ${cell(c.version ?? short(c.commit))} | ${report.offline ? '(offline)' : cell(c.latestVersion ?? short(c.upstreamCommit))} |`),
+    '',
+    `Summary: ${summaryLine || 'nothing to report'}`,
+  ].join('\n');
 }
