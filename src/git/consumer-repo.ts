@@ -28,6 +28,7 @@ import { parseRepository } from '../core/repository.js';
 import { createCacheRepos, type CacheRepo } from './cache-repo.js';
 import { createCommit as createCommitWithIsomorphicGit } from './commit.js';
 import { listRemoteRefs } from './fetch.js';
+import { withoutCredentials } from './git-errors.js';
 import { nativeGitAvailable } from './native-git.js';
 import { push } from './push.js';
 import { createTransport, type TransportOptions } from './transport.js';
@@ -95,17 +96,9 @@ function identityEnv(role: 'AUTHOR' | 'COMMITTER', id: GitIdentity): NodeJS.Proc
   };
 }
 
-/** A remote URL with any user name or password taken out (forge sends its own token). */
-function withoutCredentials(url: string): string {
-  if (!/^https?:\/\//i.test(url)) return url;
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString().replace(/\/$/, '');
-  } catch {
-    return url;
-  }
+/** An HTTP remote URL with any user name or password taken out (forge sends its own token); an ssh user stays. */
+function httpWithoutCredentials(url: string): string {
+  return /^https?:\/\//i.test(url) ? withoutCredentials(url) : url;
 }
 
 /** A path relative to the repository's top folder. */
@@ -195,7 +188,7 @@ export function createConsumerRepo(options: ConsumerRepoOptions): ConsumerRepoPo
     if (!found) return null;
     if (await useNative()) {
       const run = await git(['remote', 'get-url', name]);
-      return run.code === 0 ? withoutCredentials(run.stdout.toString('utf8').trim()) : null;
+      return run.code === 0 ? httpWithoutCredentials(run.stdout.toString('utf8').trim()) : null;
     }
     const g = await iso();
     const url = await g.getConfig({ fs, gitdir: found.gitdir, path: `remote.${name}.url` }).catch(() => undefined);

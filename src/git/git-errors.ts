@@ -37,6 +37,11 @@ interface CodedError {
 
 /** Shows a repository URL to the user: no credentials, no trailing .git noise kept as given. */
 export function displayRepository(url: string): string {
+  return withoutCredentials(url);
+}
+
+/** `url` without a user name or password (any scheme URL parses; anything else is returned as it is). */
+export function withoutCredentials(url: string): string {
   try {
     const parsed = new URL(url);
     parsed.username = '';

@@ -5,6 +5,7 @@
 // structured errors.
 
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { idleTimer } from './idle-timer.js';
 
 export interface NativeGitRun {
   code: number;
@@ -84,35 +85,25 @@ function run(args: string[], env: NodeJS.ProcessEnv, onStderr?: (chunk: string) 
     const child = spawnGit(args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    let timedOut = false;
-    let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
-      if (idleMs === undefined) return;
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        timedOut = true;
-        killGit(child);
-      }, idleMs);
-    };
-    arm();
+    const idle = idleTimer(idleMs, () => killGit(child));
     child.stdout!.on('data', (chunk: Buffer) => {
-      arm();
+      idle.arm();
       stdout += chunk.toString();
     });
     child.stderr!.on('data', (chunk: Buffer) => {
-      arm();
+      idle.arm();
       const text = chunk.toString();
       onStderr?.(text);
       // Keep the tail only: progress output can be long.
       stderr = (stderr + text).slice(-4000);
     });
     child.on('error', (error) => {
-      clearTimeout(timer);
+      idle.stop();
       reject(error);
     });
     child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout, stderr, ...(timedOut ? { timedOut } : {}) });
+      idle.stop();
+      resolve({ code: code ?? 1, stdout, stderr, ...(idle.timedOut ? { timedOut: true } : {}) });
     });
   });
 }

@@ -27,6 +27,7 @@ import { FLUSH, parseRefAdvertisement, PktLineError, pktLine, readPktLines, type
 import { readCommitIn, readTreeIn } from './read.js';
 import type { Transport } from './transport.js';
 import { isoGit } from './iso-git.js';
+import { idleTimer } from './idle-timer.js';
 
 const ZERO = '0'.repeat(40);
 
@@ -160,26 +161,17 @@ function processSession(remote: CacheRepo, child: ChildProcess, timeoutMs: numbe
     let advertised: number | null = null;
     let ended = false;
     // Like every HTTP request: silent for timeoutMs is a stalled remote.
-    let timedOut = false;
-    let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        timedOut = true;
-        killGit(child);
-      }, timeoutMs);
-    };
-    arm();
-    child.stdout!.on('data', arm);
-    child.stderr!.on('data', arm);
+    const idle = idleTimer(timeoutMs, () => killGit(child));
+    child.stdout!.on('data', idle.arm);
+    child.stderr!.on('data', idle.arm);
     const closed = new Promise<number>((done) =>
       child.on('close', (code) => {
-        clearTimeout(timer);
+        idle.stop();
         done(code ?? 1);
       }),
     );
     const failed = (why: string) =>
-      new ForgeError(remote.address.kind === 'ssh' || timedOut ? 'E_NETWORK' : 'E_GIT', `Could not push to ${remote.repository}: ${timedOut ? `it stopped answering (nothing received for ${timeoutMs} ms)` : why}.`, {
+      new ForgeError(remote.address.kind === 'ssh' || idle.timedOut ? 'E_NETWORK' : 'E_GIT', `Could not push to ${remote.repository}: ${idle.timedOut ? `it stopped answering (nothing received for ${timeoutMs} ms)` : why}.`, {
         hint: remote.address.kind === 'ssh' ? 'Check that you can reach the host with ssh and that your key is loaded.' : 'Check that the path is a Git repository you can write to.',
         data: { repository: remote.repository },
       });

@@ -17,6 +17,7 @@ import type nodeHttp from 'isomorphic-git/http/node';
 import type { Oid } from '../core/model.js';
 import type { ProgressEvent } from '../core/ports.js';
 import type { CacheRepo } from './cache-repo.js';
+import { idleTimer } from './idle-timer.js';
 import { isoGit, isoGitHttp } from './iso-git.js';
 import { parseRefAdvertisement, PktLineError, readPktLines } from './pkt-line.js';
 
@@ -125,16 +126,7 @@ export function createTransport(options: TransportOptions): Transport {
     // The pack of a fetch is what takes time: its bytes are the progress.
     const isPack = method === 'POST' && request.url.endsWith('/git-upload-pack');
     const controller = new AbortController();
-    let timedOut = false;
-    let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort();
-      }, timeoutMs);
-    };
-    arm();
+    const idle = idleTimer(timeoutMs, () => controller.abort());
     try {
       const signal = request.signal ? AbortSignal.any([request.signal as AbortSignal, controller.signal]) : controller.signal;
       const response = await (await isoGitHttp()).request({ ...request, ...(body ? { body: [...body] as unknown as HttpRequest['body'] } : {}), signal });
@@ -142,7 +134,7 @@ export function createTransport(options: TransportOptions): Transport {
       let received = 0;
       if (response.body) {
         for await (const chunk of response.body) {
-          arm();
+          idle.arm();
           chunks.push(Buffer.from(chunk));
           received += chunk.byteLength;
           if (isPack) options.onProgress?.({ type: 'transfer', repository: repo.repository, operation: 'fetch', phase: 'Receiving objects', loaded: 0, total: null, bytes: received });
@@ -151,11 +143,11 @@ export function createTransport(options: TransportOptions): Transport {
       debug(`${method} ${request.url}: HTTP ${response.statusCode}, ${received} bytes in ${Date.now() - started} ms`);
       return { ...response, bytes: Buffer.concat(chunks) };
     } catch (error) {
-      debug(`${method} ${request.url}: ${timedOut ? `no answer for ${timeoutMs} ms` : (errorCode(error) ?? 'failed')} after ${Date.now() - started} ms`);
-      if (timedOut) throw Object.assign(new Error(`No answer for ${timeoutMs} ms`), { code: 'ETIMEDOUT', timeoutMs, cause: error });
+      debug(`${method} ${request.url}: ${idle.timedOut ? `no answer for ${timeoutMs} ms` : (errorCode(error) ?? 'failed')} after ${Date.now() - started} ms`);
+      if (idle.timedOut) throw Object.assign(new Error(`No answer for ${timeoutMs} ms`), { code: 'ETIMEDOUT', timeoutMs, cause: error });
       throw error;
     } finally {
-      clearTimeout(timer);
+      idle.stop();
     }
   }
 

@@ -153,15 +153,18 @@ export function createWorktree(options: WorktreeOptions): Worktree {
       info = await lstat(folderAbs);
     }
     if (info.isSymbolicLink()) throw symlinkError(folderAbs, dest);
-    if (!info.isDirectory()) {
-      const shown = relative(root, folderAbs).split(sep).join('/');
-      throw new ForgeError('E_NAME_CLASH', `${shown} is a file where component ${dest} needs a folder.`, {
-        hint: `Move ${shown} out of the way and run the command again.`,
-        data: { path: shown, dest },
-      });
-    }
+    if (!info.isDirectory()) throw folderClash(folderAbs, dest);
     checked.add(folderAbs);
     return true;
+  }
+
+  /** A file stands where the component needs a folder. */
+  function folderClash(folderAbs: string, dest: string): ForgeError {
+    const shown = relative(root, folderAbs).split(sep).join('/');
+    return new ForgeError('E_NAME_CLASH', `${shown} is a file where component ${dest} needs a folder.`, {
+      hint: `Move ${shown} out of the way and run the command again.`,
+      data: { path: shown, dest },
+    });
   }
 
   /** realFolders() for scan: the same checks, synchronous, never creating anything. */
@@ -171,13 +174,7 @@ export function createWorktree(options: WorktreeOptions): Worktree {
     const info = lstatSync(folderAbs, { throwIfNoEntry: false });
     if (info === undefined) return false;
     if (info.isSymbolicLink()) throw symlinkError(folderAbs, dest);
-    if (!info.isDirectory()) {
-      const shown = relative(root, folderAbs).split(sep).join('/');
-      throw new ForgeError('E_NAME_CLASH', `${shown} is a file where component ${dest} needs a folder.`, {
-        hint: `Move ${shown} out of the way and run the command again.`,
-        data: { path: shown, dest },
-      });
-    }
+    if (!info.isDirectory()) throw folderClash(folderAbs, dest);
     return true;
   }
 
