@@ -102,8 +102,10 @@ function editsCell(c: ComponentUpdate): string {
   if (c.localEdits.length === 0) return c.action === 'remove' ? '-' : 'none';
   const list = (files: string[]) => (files.length <= 5 ? files.map(code).join(', ') : `${files.slice(0, 5).map(code).join(', ')} and ${files.length - 5} more`);
   const untouched = c.localEdits.filter((f) => !c.merged.includes(f) && !c.adopted.includes(f));
+  if (c.localEdits.every((f) => c.adopted.includes(f))) return `none left; upstream has them now: ${list(c.adopted)}`;
   const parts: string[] = [];
-  if (c.merged.length > 0) parts.push(`merged with upstream: ${list(c.merged)}`);
+  const merged = c.merged.filter((f) => !c.adopted.includes(f));
+  if (merged.length > 0) parts.push(`merged with upstream: ${list(merged)}`);
   if (c.adopted.length > 0) parts.push(`upstream has them now: ${list(c.adopted)}`);
   if (untouched.length > 0) parts.push(`${parts.length ? 'kept as they are' : 'kept'}: ${list(untouched)}${parts.length ? '' : ` (upstream left ${untouched.length === 1 ? 'it' : 'them'} alone)`}`);
   return parts.length === 1 && untouched.length === 0 ? `kept; ${parts[0]}` : parts.join('; ');
@@ -137,14 +139,20 @@ export interface BodyInput {
 /** The pull request's description: what moved, what upstream did, what of ours was kept, what needs a person. */
 export function pullRequestBody(input: BodyInput): string {
   const { updates } = input;
-  const merged = updates.some((u) => u.merged.length > 0);
+  const merged = updates.some((u) => u.merged.some((f) => !u.adopted.includes(f)));
+  const kept = updates.some((u) => u.localEdits.some((f) => !u.adopted.includes(f)));
+  const adopted = updates.some((u) => u.adopted.length > 0);
+  const them = updates.length === 1 ? 'it' : 'them';
+  const edits = kept
+    ? ` Edits this repository made to ${them} are kept${merged ? ', merged three-way with the upstream changes' : ''}${adopted ? '; upstream now has some of them as they are here' : ''}.`
+    : adopted
+      ? ` Upstream now has the edits this repository made to ${them}: no local edits are left.`
+      : '';
   const lines = [
     `${BODY_MARKER} v1 -->`,
     updates.length === 0
       ? 'No component moves; forge.lock.yaml takes what changed in forge.yaml (ranges, refs) or in the dependency graph.'
-      : `This pull request brings ${updates.length === 1 ? `${code(updates[0]!.name)}` : `**${updates.length}** components`} up to date with ${updates.length === 1 ? 'its upstream repository' : 'their upstream repositories'}.${
-      updates.some((u) => u.localEdits.length > 0) ? ` Edits this repository made to ${updates.length === 1 ? 'it' : 'them'} are kept${merged ? ', merged three-way with the upstream changes' : ''}.` : ''
-    }`,
+      : `This pull request brings ${updates.length === 1 ? `${code(updates[0]!.name)}` : `**${updates.length}** components`} up to date with ${updates.length === 1 ? 'its upstream repository' : 'their upstream repositories'}.${edits}`,
     '',
     '| Component | Version | Upstream changes | Local edits |',
     '| --- | --- | --- | --- |',

@@ -308,15 +308,23 @@ async function describeUpdates(ctx: EngineContext, gh: GitHubPort, active: Compo
   );
 }
 
-/** Local edits whose file upstream's target now has byte for byte (and mode): the edit went upstream. */
-function adoptedEdits(c: ComponentPlan): string[] {
+/**
+ * Local edits that leave no difference from upstream's target once the pull is applied: the edit
+ * went upstream (byte for byte, or merged into an upstream release that holds it), so the file is
+ * upstream's now and not an edit any more.
+ */
+export function adoptedEdits(c: Pick<ComponentPlan, 'target' | 'local' | 'localChanges' | 'changes'>): string[] {
   if (!c.target) return [];
   const upstream = new Map(c.target.files.map((f) => [f.path, f]));
-  const local = new Map(c.local.files.map((f) => [f.path, f]));
+  const after = new Map<string, { oid: string; mode: string }>(c.local.files.map((f) => [f.path, f]));
+  for (const change of c.changes) {
+    if (change.action === 'delete') after.delete(change.path);
+    else after.set(change.path, { oid: blobId(change.content), mode: change.mode });
+  }
   return c.localChanges
     .map((x) => x.path)
     .filter((path) => {
-      const mine = local.get(path);
+      const mine = after.get(path);
       const theirs = upstream.get(path);
       return mine === undefined ? theirs === undefined : theirs !== undefined && mine.oid === theirs.oid && mine.mode === theirs.mode;
     });

@@ -43,7 +43,8 @@ describe.concurrent('forge demo', () => {
     // It ends with the update pull request of a scheduled job, and prints what the pull request says.
     expect(human.stdout).toMatch(/✓ Opened pull request #1: http:\/\/127\.0\.0\.1:\d+\/you\/my-agent\/pull\/1/);
     expect(human.stdout).toContain('<!-- forge:update v1 -->');
-    expect(human.stdout).toMatch(/\| `salesforce-lookup` \| 2\.1\.5 → \*\*2\.1\.6\*\* .*salesforce-lookup 2\.1\.6: ask for the fields you need.* \| kept; merged with upstream: `component\.yaml` \|/);
+    expect(human.stdout).toMatch(/\| `salesforce-lookup` \| 2\.1\.5 → \*\*2\.1\.6\*\* .*salesforce-lookup 2\.1\.6: ask for the fields you need.* \| none left; upstream has them now: `component\.yaml` \|/);
+    expect(human.stdout).toContain("Upstream now has the edits this repository made to it: no local edits are left.");
 
     const r = await forge(['demo', '--keep', '--json'], { cwd: tmp, env: { TMPDIR: tmp } });
     expect(r.code).toBe(0);

@@ -68,7 +68,16 @@ describe('the update pull request body', () => {
   it('local edits: merged, taken upstream, or kept as they are, each said', () => {
     const body = pullRequestBody({ branch: 'b', updates: [update({ localEdits: ['a', 'b', 'c'], merged: ['a'], adopted: ['b'] }), update({ name: 'x', localEdits: ['y'], merged: [], adopted: ['y'] })], needsPerson: [] });
     expect(body).toContain('| merged with upstream: `a`; upstream has them now: `b`; kept as they are: `c` |');
-    expect(body).toContain('| kept; upstream has them now: `y` |');
+    expect(body).toContain('| none left; upstream has them now: `y` |');
+  });
+
+  it('the opening sentence does not call edits kept when upstream has all of them', () => {
+    const all = pullRequestBody({ branch: 'b', updates: [update({ localEdits: ['y'], merged: ['y'], adopted: ['y'] })], needsPerson: [] });
+    expect(all).toContain('Upstream now has the edits this repository made to it: no local edits are left.');
+    expect(all).not.toContain('are kept');
+    expect(all).toContain('| none left; upstream has them now: `y` |');
+    const some = pullRequestBody({ branch: 'b', updates: [update({ localEdits: ['a', 'y'], merged: ['a'], adopted: ['y'] })], needsPerson: [] });
+    expect(some).toContain('Edits this repository made to it are kept, merged three-way with the upstream changes; upstream now has some of them as they are here.');
   });
 
   it('components that need a person get their own section, with the command to run', () => {

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import type { LockEntry, Lockfile } from '../../src/core/model.js';
 import type { ComponentPlan } from '../../src/sync/pull-plan.js';
-import { perComponentGroups } from '../../src/sync/update-pr.js';
+import { adoptedEdits, perComponentGroups } from '../../src/sync/update-pr.js';
+import { blobId } from '../../src/core/blob-id.js';
 
 const entry = (name: string, dependencies: string[] = []): LockEntry => ({
   name,
@@ -45,5 +46,26 @@ describe('per-component groups', () => {
       ['lookup', ['lookup', 'old']],
       ['stray', ['stray']],
     ]);
+  });
+});
+
+describe('local edits upstream now has', () => {
+  const te = (text: string) => new TextEncoder().encode(text);
+  const file = (path: string, text: string) => ({ path, mode: '100644' as const, oid: blobId(te(text)) });
+
+  it('counts an edit whose merge result is upstream\'s file (the edit went into an upstream release), not only one equal before the merge', () => {
+    const local = { files: [file('a.yaml', 'timeout: 60\n'), file('b.txt', 'mine\n'), file('c.txt', 'same\n')] };
+    const target = { files: [file('a.yaml', 'timeout: 60\nfields: [x]\n'), file('b.txt', 'theirs\n'), file('c.txt', 'same\n')] };
+    const adopted = adoptedEdits({
+      target: target as never,
+      local: local as never,
+      localChanges: [{ path: 'a.yaml', kind: 'modified' }, { path: 'b.txt', kind: 'modified' }, { path: 'c.txt', kind: 'modified' }] as never,
+      // The merge writes upstream's text for a.yaml, and a real merge of both sides for b.txt.
+      changes: [
+        { action: 'write', path: 'a.yaml', mode: '100644', content: te('timeout: 60\nfields: [x]\n') },
+        { action: 'write', path: 'b.txt', mode: '100644', content: te('mine and theirs\n') },
+      ],
+    });
+    expect(adopted).toEqual(['a.yaml', 'c.txt']);
   });
 });
