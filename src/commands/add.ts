@@ -13,7 +13,7 @@ export default class Add extends ForgeCommand {
   ];
 
   static override args = {
-    repository: Args.string({ required: true, description: 'Upstream repository (github.com/org/repo or an https:// URL).' }),
+    repository: Args.string({ required: true, description: 'Upstream repository: org/repo (github.com, or GH_HOST), an https:// or file:// URL, a local path, or ssh (git@host:org/repo) with git installed.' }),
     component: Args.string({ required: true, description: 'Component name (as its component.yaml names it), or the local name with --path.' }),
   };
 

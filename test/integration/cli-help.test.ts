@@ -164,7 +164,7 @@ describe.concurrent('usage errors keep their whole message', () => {
     expect(r.stderr).toBe(
       [
         'Error: Missing 2 required arguments: REPOSITORY, COMPONENT.',
-        '  REPOSITORY  Upstream repository (github.com/org/repo or an https:// URL).',
+        '  REPOSITORY  Upstream repository: org/repo (github.com, or GH_HOST), an https:// or file:// URL, a local path, or ssh (git@host:org/repo) with git installed.',
         '  COMPONENT   Component name (as its component.yaml names it), or the local name with --path.',
         'Usage: forge add REPOSITORY COMPONENT [FLAGS]',
         "See 'forge add --help'.",
