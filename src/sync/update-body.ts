@@ -33,6 +33,12 @@ export interface ComponentUpdate {
   action: 'install' | 'update' | 'merge' | 'remove';
   from: { version: string | null; commit: string } | null;
   to: { version: string | null; commit: string } | null;
+  /**
+   * Set for a folder with include/exclude: whether its selected files differ between the two
+   * commits. Upstream's commit listing is by folder, so it can name commits that changed only
+   * files the filter leaves out.
+   */
+  filtered?: { selectionChanged: boolean };
   /** Files this repository had edited against the locked upstream files (all kept). */
   localEdits: string[];
   /** Of those, the files upstream changed too, merged three-way. */
@@ -93,8 +99,12 @@ function upstreamCell(c: ComponentUpdate): string {
   const { commits, total, compareUrl } = c.upstream;
   if (commits === null) return compareUrl ? `not listed; see [the comparison](${compareUrl})` : 'not listed (the upstream is not on GitHub)';
   if (commits.length === 0) return total ? `none of the ${total} upstream commit${total === 1 ? '' : 's'} touched ${code(c.path)}` : 'none';
+  if (c.filtered && !c.filtered.selectionChanged) {
+    return `none changed the selected files (${commits.length} commit${commits.length === 1 ? '' : 's'} changed only files in ${code(c.path)} that include/exclude leave out)`;
+  }
   const lines = commits.slice(0, SUBJECTS_SHOWN).map((commit) => `[\`${commit.sha.slice(0, 7)}\`](${commit.url}) ${escapeText(commit.subject)}`);
   if (commits.length > SUBJECTS_SHOWN) lines.push(`… and ${commits.length - SUBJECTS_SHOWN} more${compareUrl ? ` ([compare](${compareUrl}))` : ''}`);
+  if (c.filtered) lines.push(`(commits that touched ${code(c.path)}; some may have changed only files include/exclude leave out)`);
   return lines.join('<br>');
 }
 

@@ -22,7 +22,7 @@ import { fullName, type GitHubPort, type GitHubRepository, type LabelSpec, type 
 import type { ConsumerHead, ConsumerRepoPort, CommitPath } from '../core/consumer-repo.js';
 import { blobId } from '../core/blob-id.js';
 import { isValidBranchName } from '../core/names.js';
-import { SINGLE_FILE, WHOLE_FOLDER, shapeOf } from '../core/file-filter.js';
+import { SINGLE_FILE, WHOLE_FOLDER, filterOf, shapeOf } from '../core/file-filter.js';
 import { EMPTY_TREE, type ComponentShape, type LockEntry, type Lockfile, type Manifest, type Oid } from '../core/model.js';
 import type { GitIdentity } from '../core/ports.js';
 import { applyPlan } from './apply.js';
@@ -301,6 +301,7 @@ async function describeUpdates(ctx: EngineContext, gh: GitHubPort, active: Compo
           localEdits: c.localChanges.map((x) => x.path),
           merged: c.merged,
           adopted: adoptedEdits(c),
+          ...(filterOf(entry) ? { filtered: { selectionChanged: !c.from || !c.to || c.from.tree !== c.to.tree } } : {}),
           upstream: from && to && from.commit !== to.commit ? await upstreamChanges(ctx, gh, entry, from.commit, to.commit) : { compareUrl: null, total: null, commits: null },
         };
       }),

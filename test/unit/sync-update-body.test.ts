@@ -71,6 +71,14 @@ describe('the update pull request body', () => {
     expect(body).toContain('| none left; upstream has them now: `y` |');
   });
 
+  it('a folder with include/exclude: commits listed by folder are not passed off as changes to the selected files', () => {
+    const same = pullRequestBody({ branch: 'b', updates: [update({ filtered: { selectionChanged: false }, localEdits: [], merged: [] })], needsPerson: [] });
+    expect(same).toContain('| none changed the selected files (1 commit changed only files in `components/button` that include/exclude leave out) | none |');
+    const changed = pullRequestBody({ branch: 'b', updates: [update({ filtered: { selectionChanged: true } })], needsPerson: [] });
+    expect(changed).toContain('<br>(commits that touched `components/button`; some may have changed only files include/exclude leave out) |');
+    expect(pullRequestBody({ branch: 'b', updates: [update()], needsPerson: [] })).not.toContain('include/exclude');
+  });
+
   it('the opening sentence does not call edits kept when upstream has all of them', () => {
     const all = pullRequestBody({ branch: 'b', updates: [update({ localEdits: ['y'], merged: ['y'], adopted: ['y'] })], needsPerson: [] });
     expect(all).toContain('Upstream now has the edits this repository made to it: no local edits are left.');
