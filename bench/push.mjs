@@ -14,13 +14,11 @@ import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { content, FILES, makeUpstream, PATH } from './sync-push.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const work = join(here, '.work', `push-${process.pid}`);
 const RUNS = Math.max(1, Number.parseInt(process.env.BENCH_RUNS ?? '5', 10) || 5);
-const FILES = Number.parseInt(process.env.BENCH_PUSH_FILES ?? '1000', 10);
-const OTHER = 2000;
-const PATH = 'components/big';
 const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0' };
 
 function run(command, args, options = {}) {
@@ -35,27 +33,6 @@ function run(command, args, options = {}) {
     child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
-}
-
-const content = (i, salt = '') => `// file ${i}${salt}\n${`export const value${i} = ${i};\n`.repeat(60)}`;
-
-async function makeUpstream(root) {
-  const bare = join(root, 'up.git');
-  await run('git', ['init', '-q', '--bare', '-b', 'main', bare]);
-  const parts = ['commit refs/heads/main\ncommitter b <b@x> 1700000000 +0000\ndata 5\nfirst\n'];
-  for (let i = 0; i < FILES; i++) {
-    const c = content(i);
-    parts.push(`M 100644 inline ${PATH}/f${String(i).padStart(4, '0')}.ts\ndata ${Buffer.byteLength(c)}\n${c}\n`);
-  }
-  for (let i = 0; i < OTHER; i++) {
-    const c = content(i, ' other');
-    parts.push(`M 100644 inline other/d${i % 20}/o${i}.ts\ndata ${Buffer.byteLength(c)}\n${c}\n`);
-  }
-  parts.push('\ndone\n');
-  await run('git', ['--git-dir', bare, 'fast-import', '--quiet', '--done'], { input: parts.join('') });
-  await run('git', ['--git-dir', bare, 'tag', 'v1.0.0', 'main']);
-  await run('git', ['--git-dir', bare, 'repack', '-a', '-d', '-q']);
-  return bare;
 }
 
 async function makeLocal(root) {

@@ -24,9 +24,9 @@ import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const forgeBin = resolve(here, '..', 'bin', 'run.js');
-const FILES = Number.parseInt(process.env.BENCH_PUSH_FILES ?? '1000', 10);
-const OTHER = 2000;
-const PATH = 'components/big';
+export const FILES = Number.parseInt(process.env.BENCH_PUSH_FILES ?? '1000', 10);
+export const OTHER = 2000;
+export const PATH = 'components/big';
 const baseEnv = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0', CI: '1', NO_COLOR: '1' };
 for (const name of ['GH_TOKEN', 'GITHUB_TOKEN', 'FORGE_TOKEN', 'GH_HOST']) delete baseEnv[name];
 const IDENTITY = { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@forge.invalid', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@forge.invalid' };
@@ -51,10 +51,10 @@ function run(command, args, options = {}) {
 }
 
 const git = async (args, options) => (await run('git', args, options)).stdout;
-const content = (i, salt = '') => `// file ${i}${salt}\n${`export const value${i} = ${i};\n`.repeat(60)}`;
+export const content = (i, salt = '') => `// file ${i}${salt}\n${`export const value${i} = ${i};\n`.repeat(60)}`;
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-async function makeUpstream(root) {
+export async function makeUpstream(root) {
   const bare = join(root, 'up.git');
   await git(['init', '-q', '--bare', '-b', 'main', bare]);
   const parts = ['commit refs/heads/main\ncommitter b <b@x> 1700000000 +0000\ndata 5\nfirst\n'];
