@@ -491,7 +491,7 @@ function checkClashes(components: ResolvedComponent[]): void {
   for (const c of components) {
     for (const [dest, other] of byDest) {
       if (dest === c.dest || dest.startsWith(c.dest + '/') || c.dest.startsWith(dest + '/')) {
-        throw new ForgeError('E_NAME_CLASH', `Components '${other.name}' and '${c.name}' both want the folder '${c.dest === dest ? dest : `${dest}' / '${c.dest}`}'.`, {
+        throw new ForgeError('E_NAME_CLASH', `Components '${other.name}' and '${c.name}' both want the path '${c.dest === dest ? dest : `${dest}' / '${c.dest}`}'.`, {
           hint: "Give one of them another 'dest'.",
         });
       }

@@ -306,7 +306,7 @@ describe.concurrent('resolution through component.yaml dependencies', () => {
     before = await snapshot(dir2);
     result = await run(dir2, 'add', u.crm, 'salesforce-lookup', '--version', '2.1.5');
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/Components '(mailer' and 'email-composer|email-composer' and 'mailer)' both want the folder 'components\/email\/email-composer'/);
+    expect(result.stderr).toMatch(/Components '(mailer' and 'email-composer|email-composer' and 'mailer)' both want the path 'components\/email\/email-composer'/);
     expect(await snapshot(dir2)).toEqual(before);
 
     // Two components of forge.yaml itself with the same dest: the user's file is at fault (exit 2).
