@@ -832,21 +832,25 @@ export function attachGitHub(server: GitServer, options: GitHubServerOptions = {
     return pr ?? error(404, 'Not Found');
   }
   const isPull = (x: FakePullRequest | Answer): x is FakePullRequest => 'headRef' in x;
-
-  route('GET', '/repos/{owner}/{repo}/pulls/{pull_number}', async ({ params, caller }) => {
+  /** The repository `{owner}/{repo}` and its pull request number `params[2]`, or the 404 GitHub answers. */
+  function pullAt(params: string[], caller: Caller): { repo: FakeRepository; pr: FakePullRequest } | Answer {
     const repo = findRepo(params[0]!, params[1]!, caller);
     if (isAnswer(repo)) return repo;
     const pr = findPull(repo, params[2]!);
-    return isPull(pr) ? { status: 200, body: await pullJson(pr, true) } : pr;
+    return isPull(pr) ? { repo, pr } : pr;
+  }
+
+  route('GET', '/repos/{owner}/{repo}/pulls/{pull_number}', async ({ params, caller }) => {
+    const found = pullAt(params, caller);
+    return isAnswer(found) ? found : { status: 200, body: await pullJson(found.pr, true) };
   });
 
   route('PATCH', '/repos/{owner}/{repo}/pulls/{pull_number}', async ({ params, body, caller }) => {
     const missing = requireUser(caller);
     if (missing) return missing;
-    const repo = findRepo(params[0]!, params[1]!, caller);
-    if (isAnswer(repo)) return repo;
-    const pr = findPull(repo, params[2]!);
-    if (!isPull(pr)) return pr;
+    const found = pullAt(params, caller);
+    if (isAnswer(found)) return found;
+    const { repo, pr } = found;
     const isAuthor = caller.user!.kind !== 'installation' && caller.user!.login.toLowerCase() === pr.user.toLowerCase();
     if (!isAuthor && !canPush(repo, caller)) return error(403, 'Resource not accessible by personal access token');
     const change = (body ?? {}) as { title?: string; body?: string; state?: string };
@@ -866,10 +870,9 @@ export function attachGitHub(server: GitServer, options: GitHubServerOptions = {
   route('POST', '/repos/{owner}/{repo}/issues/{issue_number}/labels', async ({ params, body, caller }) => {
     const missing = requireUser(caller);
     if (missing) return missing;
-    const repo = findRepo(params[0]!, params[1]!, caller);
-    if (isAnswer(repo)) return repo;
-    const pr = findPull(repo, params[2]!);
-    if (!isPull(pr)) return pr;
+    const found = pullAt(params, caller);
+    if (isAnswer(found)) return found;
+    const { repo, pr } = found;
     if (!canPush(repo, caller)) return error(403, 'Resource not accessible by personal access token');
     const raw = (body as { labels?: unknown } | null)?.labels;
     if (!Array.isArray(raw) || raw.length === 0) return validationFailed([{ resource: 'Label', field: 'labels', code: 'missing_field' }]);
@@ -885,10 +888,9 @@ export function attachGitHub(server: GitServer, options: GitHubServerOptions = {
   route('POST', '/repos/{owner}/{repo}/issues/{issue_number}/comments', async ({ params, body, caller }) => {
     const missing = requireUser(caller);
     if (missing) return missing;
-    const repo = findRepo(params[0]!, params[1]!, caller);
-    if (isAnswer(repo)) return repo;
-    const pr = findPull(repo, params[2]!);
-    if (!isPull(pr)) return pr;
+    const found = pullAt(params, caller);
+    if (isAnswer(found)) return found;
+    const { repo, pr } = found;
     const text = (body as { body?: unknown } | null)?.body;
     if (typeof text !== 'string' || text === '') return validationFailed([{ resource: 'IssueComment', field: 'body', code: 'missing_field' }]);
     const login = caller.user!.kind === 'installation' ? 'github-actions[bot]' : caller.user!.login;
