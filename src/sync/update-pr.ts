@@ -316,19 +316,20 @@ async function describeUpdates(ctx: EngineContext, gh: GitHubPort, active: Compo
  */
 export function adoptedEdits(c: Pick<ComponentPlan, 'target' | 'local' | 'localChanges' | 'changes'>): string[] {
   if (!c.target) return [];
+  const edited = new Set(c.localChanges.map((x) => x.path));
   const upstream = new Map(c.target.files.map((f) => [f.path, f]));
   const after = new Map<string, { oid: string; mode: string }>(c.local.files.map((f) => [f.path, f]));
+  // Only the edited files' results matter: the rest of an update is not hashed again.
   for (const change of c.changes) {
+    if (!edited.has(change.path)) continue;
     if (change.action === 'delete') after.delete(change.path);
     else after.set(change.path, { oid: blobId(change.content), mode: change.mode });
   }
-  return c.localChanges
-    .map((x) => x.path)
-    .filter((path) => {
-      const mine = after.get(path);
-      const theirs = upstream.get(path);
-      return mine === undefined ? theirs === undefined : theirs !== undefined && mine.oid === theirs.oid && mine.mode === theirs.mode;
-    });
+  return [...edited].filter((path) => {
+    const mine = after.get(path);
+    const theirs = upstream.get(path);
+    return mine === undefined ? theirs === undefined : theirs !== undefined && mine.oid === theirs.oid && mine.mode === theirs.mode;
+  });
 }
 
 /** The upstream commits between the two locked commits that touched the component's folder; a listing that fails is a warning. */
