@@ -185,8 +185,9 @@ export class ProgressView {
         return;
       case 'fetched':
         this.fetching.delete(event.repository);
-        for (const t of this.transfers) if (t.operation === 'fetch' && sameRepository(t.repository, event.repository)) this.phases.delete(`fetch ${t.repository}`);
-        this.transfers = this.transfers.filter((t) => !(t.operation === 'fetch' && sameRepository(t.repository, event.repository)));
+        const ended = this.transfers.filter((t) => t.operation === 'fetch' && sameRepository(t.repository, event.repository));
+        for (const t of ended) this.phases.delete(`fetch ${t.repository}`);
+        this.transfers = this.transfers.filter((t) => !ended.includes(t));
         if (o.verbose) this.line(o.dim(`${displayRepository(event.repository)}: ${event.fetched ? 'fetched' : 'already in the cache'}`));
         if (o.live) this.draw();
         return;
