@@ -24,6 +24,7 @@ import { fileNameOf, fileSelector, SINGLE_FILE, WHOLE_FOLDER, type FileSelector 
 import { blobOid, snapshotFromFiles } from './tree-hash.js';
 import { createStatCache, entryOf, gitModeOf, oidOf, unchanged } from './stat-cache.js';
 import { compareByPath } from '../core/paths.js';
+import { eachLimited } from '../core/pool.js';
 
 export interface WorktreeOptions {
   /** The consumer repository's root folder. */
@@ -72,15 +73,6 @@ const HASH_CONCURRENCY = 32;
 // load it then, not on every start (it is a third of a `status --offline`).
 let isoGit: Promise<typeof import('isomorphic-git')> | undefined;
 const loadGit = () => (isoGit ??= import('isomorphic-git'));
-
-
-async function inPool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  });
-  await Promise.all(runners);
-}
 
 function errnoCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | null)?.code;
@@ -420,7 +412,7 @@ export function createWorktree(options: WorktreeOptions): Worktree {
     if (select) {
       for (const { target } of writes) if ((await lstat(target).catch(() => null))?.isDirectory()) await onlySelected(target, destAbs, dest, select);
     }
-    await inPool(writes, HASH_CONCURRENCY, async ({ change, target }) => {
+    await eachLimited(writes, HASH_CONCURRENCY, async ({ change, target }) => {
       if (change.action === 'write') await writeOne(target, change.mode, change.content);
     });
     recordApplied(destAbs, changes, shape);

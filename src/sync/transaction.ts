@@ -21,6 +21,7 @@ import { sameShape, WHOLE_FOLDER } from '../core/file-filter.js';
 import type { FileChange, FolderSource, PendingOperation, StateChange } from '../core/ports.js';
 import { blobId } from '../core/blob-id.js';
 import { readLocalFile } from './local-files.js';
+import { eachLimited } from '../core/pool.js';
 
 /** One folder an operation writes. */
 export interface FolderWrite {
@@ -82,17 +83,12 @@ const BACKUP_CONCURRENCY = 32;
  * (file and folder), and one after the other a 2,400-file folder took seconds.
  */
 export async function backupFiles(ctx: EngineContext, dest: string, files: readonly FileEntry[], shape: ComponentShape): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < files.length) {
-      const file = files[next++]!;
-      const stored = await ctx.blobs.put(await readLocalFile(ctx, dest, file.path, shape));
-      if (stored !== file.oid) {
-        throw new ForgeError('E_LOCAL_CHANGES', `${dest}/${file.path} changed while forge was working on it.`, { hint: 'Run the command again.' });
-      }
+  await eachLimited(files, BACKUP_CONCURRENCY, async (file) => {
+    const stored = await ctx.blobs.put(await readLocalFile(ctx, dest, file.path, shape));
+    if (stored !== file.oid) {
+      throw new ForgeError('E_LOCAL_CHANGES', `${dest}/${file.path} changed while forge was working on it.`, { hint: 'Run the command again.' });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(BACKUP_CONCURRENCY, files.length) }, worker));
+  });
 }
 
 /** The local files a change list replaces or removes: at a changed path, under it, or a file where a folder must go. */

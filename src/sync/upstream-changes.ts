@@ -10,6 +10,7 @@ import { shapeOf } from '../core/file-filter.js';
 import type { EngineContext } from './engine-context.js';
 import { readLocalFile } from './local-files.js';
 import type { PathChange } from './snapshot.js';
+import { eachLimited } from '../core/pool.js';
 
 /** The path upstream (from the repository root) of a component file (as snapshots name it). */
 export function upstreamPath(entry: LockEntry, file: string): string {
@@ -23,15 +24,9 @@ export function upstreamPath(entry: LockEntry, file: string): string {
 export async function upstreamChanges(ctx: EngineContext, entry: LockEntry, diff: readonly PathChange[]): Promise<TreeChange[]> {
   const shape = shapeOf(entry);
   const changes: TreeChange[] = new Array(diff.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < diff.length) {
-      const i = next++;
-      const d = diff[i]!;
-      const path = upstreamPath(entry, d.path);
-      changes[i] = d.after === null ? { action: 'delete', path } : { action: 'write', path, mode: d.after.mode, content: await readLocalFile(ctx, entry.dest, d.path, shape) };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(16, diff.length) }, worker));
+  await eachLimited(diff, 16, async (d, i) => {
+    const path = upstreamPath(entry, d.path);
+    changes[i] = d.after === null ? { action: 'delete', path } : { action: 'write', path, mode: d.after.mode, content: await readLocalFile(ctx, entry.dest, d.path, shape) };
+  });
   return changes;
 }
